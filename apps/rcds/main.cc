@@ -1,0 +1,82 @@
+// rcds: the command-line front end. Thin by design: parse arguments, call
+// the library, return its exit code.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "nis/analyze.h"
+
+namespace {
+
+void add_sensor_options(CLI::App& command, rcds::nis::SensorOptions& options,
+                        size_t& budget_mib) {
+  command.add_flag("--verify-checksums", options.decoder.verify_checksums,
+                   "Drop and count packets with wrong IP/TCP/UDP checksums (off: offloaded "
+                   "captures carry wrong ones)");
+  command.add_option("--max-flows", options.flow.max_flows, "Flow table limit")
+      ->capture_default_str();
+  command.add_option("--memory-mib", budget_mib,
+                     "Budget for flows and buffered TCP segments, MiB")
+      ->capture_default_str();
+  command.add_option("--max-out-of-order", options.flow.max_out_of_order_bytes,
+                     "Out-of-order bytes buffered per TCP direction before holes become gaps")
+      ->capture_default_str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"RCDS network interception sensor"};
+  app.require_subcommand(1);
+
+  rcds::nis::AnalyzeOptions analyze;
+  size_t analyze_budget_mib = analyze.sensor.flow.memory_budget_bytes >> 20;
+  CLI::App* analyze_cmd =
+      app.add_subcommand("analyze", "Analyse a pcap/pcapng capture: flows, anomalies, counters");
+  analyze_cmd->add_option("capture", analyze.capture_path, "pcap or pcapng file")->required();
+  analyze_cmd->add_option("-f,--filter", analyze.file.bpf_filter, "BPF filter expression");
+  analyze_cmd->add_option("--dump-streams", analyze.dump_directory,
+                          "Write each reassembled direction to a file in this directory "
+                          "(offline forensic use only)");
+  analyze_cmd->add_flag("--json", analyze.json, "One JSON object per line");
+  analyze_cmd->add_flag("-q,--quiet", analyze.quiet, "Counters only, no per-flow summaries");
+  add_sensor_options(*analyze_cmd, analyze.sensor, analyze_budget_mib);
+
+  rcds::nis::LiveRunOptions live;
+  size_t live_budget_mib = live.sensor.flow.memory_budget_bytes >> 20;
+  int buffer_mib = live.live.buffer_size_bytes >> 20;
+  bool no_promiscuous = false;
+  CLI::App* capture_cmd =
+      app.add_subcommand("capture", "Run the sensor on a live interface until SIGINT/SIGTERM");
+  capture_cmd->add_option("-i,--interface", live.live.interface, "Interface to capture on")
+      ->required();
+  capture_cmd->add_option("-f,--filter", live.live.bpf_filter, "BPF filter expression");
+  capture_cmd->add_option("-s,--snaplen", live.live.snaplen, "Snap length")->capture_default_str();
+  capture_cmd->add_flag("--no-promiscuous", no_promiscuous, "Do not put the interface in "
+                                                            "promiscuous mode");
+  capture_cmd->add_option("--buffer-mib", buffer_mib, "Kernel capture buffer, MiB")
+      ->capture_default_str();
+  capture_cmd->add_option("-c,--count", live.max_packets, "Stop after this many packets");
+  capture_cmd->add_option("--seconds", live.max_seconds, "Stop after this many seconds");
+  capture_cmd->add_flag("--json", live.json, "Final report as JSON lines");
+  add_sensor_options(*capture_cmd, live.sensor, live_budget_mib);
+  // Dumping every flow's content would break minimisation on a live link.
+  capture_cmd->add_option_function<std::string>(
+      "--dump-streams",
+      [](const std::string&) {
+        throw CLI::ValidationError("--dump-streams",
+                                   "refused on a live interface: it would keep the content of "
+                                   "every flow (use it with `rcds analyze` on a capture file)");
+      },
+      "Refused: content dumps are for offline capture files only");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*analyze_cmd) {
+    analyze.sensor.flow.memory_budget_bytes = analyze_budget_mib << 20;
+    return rcds::nis::run_analyze(analyze, stdout, stderr);
+  }
+  live.sensor.flow.memory_budget_bytes = live_budget_mib << 20;
+  live.live.buffer_size_bytes = buffer_mib << 20;
+  live.live.promiscuous = !no_promiscuous;
+  return rcds::nis::run_live(live, stdout, stderr);
+}

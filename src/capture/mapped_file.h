@@ -1,0 +1,34 @@
+// A whole capture file mapped read-only into memory.
+//
+// Packets handed out by the pcapng reader are views into this mapping, so the
+// hot path never copies or allocates. Regular files only: a pipe cannot be
+// mapped. If another process truncates the file while it is mapped, reading
+// the vanished pages raises SIGBUS; capture files are not edited in place.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "util/bytes.h"
+
+namespace rcds::capture {
+
+class MappedFile {
+ public:
+  MappedFile() = default;
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  // On failure returns false and sets `error` (prefixed with the path).
+  bool open(const std::string& path, std::string& error);
+
+  ByteView bytes() const { return {data_, size_}; }
+
+ private:
+  const uint8_t* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+}  // namespace rcds::capture

@@ -1,0 +1,72 @@
+#include "flow/detect.h"
+
+#include <algorithm>
+
+namespace rcds::flow {
+
+std::string_view name_of(Direction d) {
+  return d == Direction::kClientToServer ? "c2s" : "s2c";
+}
+
+std::string_view name_of(CloseReason r) {
+  switch (r) {
+    case CloseReason::kFin:
+      return "fin";
+    case CloseReason::kReset:
+      return "reset";
+    case CloseReason::kTimeout:
+      return "timeout";
+    case CloseReason::kEvicted:
+      return "evicted";
+    case CloseReason::kShutdown:
+      return "shutdown";
+    case CloseReason::kReused:
+      return "reused";
+  }
+  return "?";
+}
+
+size_t ProtocolRegistry::add(ProtocolSpec spec) {
+  specs_.push_back(std::move(spec));
+  return specs_.size() - 1;
+}
+
+bool ProtocolRegistry::is_server_port(uint16_t port, Transport transport) const {
+  return std::any_of(specs_.begin(), specs_.end(), [&](const ProtocolSpec& s) {
+    return s.transport == transport &&
+           std::find(s.ports.begin(), s.ports.end(), port) != s.ports.end();
+  });
+}
+
+int ProtocolRegistry::classify(const StreamInfo& info, Direction direction, ByteView first_bytes,
+                               bool final_attempt) const {
+  bool undecided = false;
+  for (size_t i = 0; i < specs_.size(); ++i) {
+    const ProtocolSpec& spec = specs_[i];
+    if (spec.transport != info.key.transport || spec.probe == nullptr) continue;
+    switch (spec.probe(first_bytes, direction)) {
+      case ProbeResult::kMatch:
+        return static_cast<int>(i);
+      case ProbeResult::kNeedMore:
+        undecided = true;
+        break;
+      case ProbeResult::kNoMatch:
+        break;
+    }
+  }
+  if (undecided && !final_attempt) return kUndecided;
+  // No probe is sure: fall back to the server port, but only for protocols
+  // without a probe or whose probe could not rule the bytes out.
+  const uint16_t server_port = info.key.destination.port;
+  for (size_t i = 0; i < specs_.size(); ++i) {
+    const ProtocolSpec& spec = specs_[i];
+    if (spec.transport != info.key.transport) continue;
+    if (std::find(spec.ports.begin(), spec.ports.end(), server_port) == spec.ports.end()) continue;
+    if (spec.probe == nullptr || spec.probe(first_bytes, direction) == ProbeResult::kNeedMore) {
+      return static_cast<int>(i);
+    }
+  }
+  return kUnknown;
+}
+
+}  // namespace rcds::flow

@@ -1,0 +1,165 @@
+#include "nis/analyze.h"
+
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <ctime>
+
+#include "nis/handlers.h"
+#include "nis/report.h"
+#include "nis/stream_dump.h"
+
+namespace rcds::nis {
+
+flow::StreamHandler* DumpFactory::open(const flow::StreamInfo& info) {
+  return new StreamDumper(directory_, info);
+}
+
+void DumpFactory::release(flow::StreamHandler* handler) {
+  auto* dumper = static_cast<StreamDumper*>(handler);
+  if (error_.empty() && !dumper->error().empty()) error_ = dumper->error();
+  delete dumper;
+}
+
+namespace {
+
+bool prepare_dump_directory(const std::string& dir, std::FILE* err) {
+  if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    std::fprintf(err, "rcds: cannot create %s: %s\n", dir.c_str(), std::strerror(errno));
+    return false;
+  }
+  // Each open flow keeps its two files open: allow as many as the system does.
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  return true;
+}
+
+void report(const AnalyzeOptions& options, FlowSummaries& summaries, Sensor& sensor,
+            const capture::CaptureStats& stats, std::FILE* out) {
+  if (options.json) {
+    print_json(out, summaries.flows(), sensor.counters(), stats);
+    return;
+  }
+  if (!options.quiet) print_flows_text(out, summaries.flows());
+  print_counters_text(out, sensor.counters(), stats);
+}
+
+}  // namespace
+
+int run_analyze(const AnalyzeOptions& options, std::FILE* out, std::FILE* err) {
+  std::string error;
+  auto source = capture::open_file(options.capture_path, options.file, error);
+  if (!source) {
+    std::fprintf(err, "rcds: %s\n", error.c_str());
+    return 1;
+  }
+  flow::ProtocolRegistry registry;
+  CountingFactory counting;
+  DumpFactory dumping(options.dump_directory);
+  flow::StreamHandlerFactory* factory = &counting;
+  if (!options.dump_directory.empty()) {
+    if (!prepare_dump_directory(options.dump_directory, err)) return 1;
+    factory = &dumping;
+  }
+  Sensor sensor(options.sensor, registry, *factory);
+  FlowSummaries summaries(registry);
+  if (!options.quiet) sensor.tracker().set_observer(&summaries);
+
+  const bool complete = run_source(*source, sensor, error);
+  sensor.finish();
+  report(options, summaries, sensor, source->stats(), out);
+  if (!dumping.error().empty()) {
+    std::fprintf(err, "rcds: dumping streams: %s\n", dumping.error().c_str());
+    return 1;
+  }
+  if (!complete) {
+    // Everything before the damage was analysed and reported above.
+    std::fprintf(err, "rcds: %s\n", error.c_str());
+    return 1;
+  }
+  return 0;
+}
+
+namespace {
+std::atomic<capture::PacketSource*> g_live_source{nullptr};
+
+extern "C" void stop_live_capture(int) {
+  if (capture::PacketSource* source = g_live_source.load()) source->request_stop();
+}
+
+double monotonic_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+}  // namespace
+
+int run_live(const LiveRunOptions& options, std::FILE* out, std::FILE* err) {
+  std::string error;
+  auto source = capture::open_live(options.live, error);
+  if (!source) {
+    std::fprintf(err, "rcds: %s\n", error.c_str());
+    return 1;
+  }
+  flow::ProtocolRegistry registry;
+  CountingFactory counting;
+  Sensor sensor(options.sensor, registry, counting);
+  FlowSummaries summaries(registry);
+  sensor.tracker().set_observer(&summaries);
+
+  g_live_source.store(source.get());
+  struct sigaction action {};
+  action.sa_handler = stop_live_capture;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+
+  const double deadline = options.max_seconds > 0 ? monotonic_seconds() + options.max_seconds : 0;
+  capture::RawPacket raw;
+  bool failed = false;
+  for (bool running = true; running;) {
+    switch (source->next(raw)) {
+      case capture::ReadStatus::kPacket:
+        sensor.process(raw);
+        if (options.max_packets != 0 && sensor.counters().get(Counter::packets) >= options.max_packets) {
+          running = false;
+        }
+        break;
+      case capture::ReadStatus::kTimeout: {
+        timespec now{};
+        clock_gettime(CLOCK_REALTIME, &now);
+        sensor.idle(Timestamp{now.tv_sec * kNanosPerSecond + now.tv_nsec});
+        break;
+      }
+      case capture::ReadStatus::kEnd:
+        running = false;
+        break;
+      case capture::ReadStatus::kError:
+        error = source->error();
+        failed = true;
+        running = false;
+        break;
+    }
+    if (deadline != 0 && monotonic_seconds() >= deadline) running = false;
+  }
+  const capture::CaptureStats stats = source->stats();
+  g_live_source.store(nullptr);
+  sensor.finish();
+  AnalyzeOptions report_options;
+  report_options.json = options.json;
+  report(report_options, summaries, sensor, stats, out);
+  if (failed) {
+    std::fprintf(err, "rcds: %s\n", error.c_str());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace rcds::nis

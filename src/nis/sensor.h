@@ -1,0 +1,48 @@
+// The sensor pipeline of one worker: raw packet -> link/IP/transport decode
+// -> IP defragmentation -> flow tracking and TCP reassembly -> decoders.
+#pragma once
+
+#include "capture/source.h"
+#include "flow/flow_tracker.h"
+#include "net/decoder.h"
+#include "net/defrag.h"
+#include "util/counters.h"
+
+namespace rcds::nis {
+
+struct SensorOptions {
+  net::DecoderOptions decoder;
+  net::DefragOptions defrag;
+  flow::FlowOptions flow;
+};
+
+class Sensor {
+ public:
+  Sensor(const SensorOptions& options, const flow::ProtocolRegistry& registry,
+         flow::StreamHandlerFactory& factory);
+
+  void process(const capture::RawPacket& raw);
+  // Closes every flow at the time of the last packet.
+  void finish();
+  // Live capture with no traffic: lets timers run on wall-clock time.
+  void idle(Timestamp now) { tracker_.expire(now); defrag_.expire(now); }
+
+  Counters& counters() { return counters_; }
+  flow::FlowTracker& tracker() { return tracker_; }
+  const net::Defragmenter& defragmenter() const { return defrag_; }
+  Timestamp last_packet_time() const { return last_; }
+
+ private:
+  Counters counters_;
+  net::PacketDecoder decoder_;
+  net::Defragmenter defrag_;
+  flow::FlowTracker tracker_;
+  net::Packet packet_;
+  Timestamp last_;
+};
+
+// Reads `source` to its end (or until stopped) through `sensor`. Returns
+// false with `error` set when the source failed part-way.
+bool run_source(capture::PacketSource& source, Sensor& sensor, std::string& error);
+
+}  // namespace rcds::nis
