@@ -57,7 +57,7 @@ BpfFilter::Verdict BpfFilter::check(const RawPacket& packet, std::string& error)
   header.caplen = packet.captured_length;
   header.len = packet.wire_length;
   return pcap_offline_filter(&program->code, &header, packet.data) != 0 ? Verdict::kAccept
-                                                                         : Verdict::kReject;
+                                                                        : Verdict::kReject;
 }
 
 }  // namespace rcds::capture

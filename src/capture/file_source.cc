@@ -1,6 +1,7 @@
 // open_file(): pcap files through libpcap, pcapng files through our reader.
 #include <fcntl.h>
 #include <pcap/pcap.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -11,6 +12,7 @@
 #include <utility>
 
 #include "capture/bpf_filter.h"
+#include "capture/counting_stream.h"
 #include "capture/link_type.h"
 #include "capture/mapped_file.h"
 #include "capture/pcapng_reader.h"
@@ -46,6 +48,14 @@ bool read_magic(const std::string& path, uint8_t magic[4], std::string& error) {
     error = path + ": " + std::strerror(errno);
     return false;
   }
+  // Detection reads the first bytes and the reader then reopens the file:
+  // that only works on something that can be read twice.
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    error = path + ": not a regular file";
+    ::close(fd);
+    return false;
+  }
   size_t got = 0;
   while (got < 4) {
     const ssize_t n = ::read(fd, magic + got, 4 - got);
@@ -64,8 +74,8 @@ bool read_magic(const std::string& path, uint8_t magic[4], std::string& error) {
     return false;
   }
   if (got < 4) {
-    error = path + ": truncated capture file header at offset 0 (" + std::to_string(got) +
-            " bytes)";
+    error =
+        path + ": truncated capture file header at offset 0 (" + std::to_string(got) + " bytes)";
     return false;
   }
   return true;
@@ -100,6 +110,8 @@ class PcapngFileSource final : public PacketSource {
   ReadStatus next(RawPacket& out) override {
     if (stop_.load(std::memory_order_relaxed)) return ReadStatus::kEnd;
     if (failed_) return ReadStatus::kError;
+    // The previous packet's view ends its life with this call.
+    file_.release_before(reader_->offset());
     for (;;) {
       const ReadStatus status = reader_->next(out);
       if (status != ReadStatus::kPacket) {
@@ -150,12 +162,14 @@ class PcapFileSource final : public PacketSource {
   }
 
   bool open(std::string& error) {
+    FILE* stream = open_counting_stream(path_, stream_buffer_, error);
+    if (stream == nullptr) return false;
     char errbuf[PCAP_ERRBUF_SIZE] = {};
     // Nanosecond precision makes libpcap scale microsecond files up, so
     // both pcap flavours give nanoseconds in ts.tv_usec.
-    pcap_ = pcap_open_offline_with_tstamp_precision(path_.c_str(), PCAP_TSTAMP_PRECISION_NANO,
-                                                    errbuf);
+    pcap_ = pcap_fopen_offline_with_tstamp_precision(stream, PCAP_TSTAMP_PRECISION_NANO, errbuf);
     if (pcap_ == nullptr) {
+      std::fclose(stream);  // pcap_close() owns it only once opened
       const bool truncated = std::strstr(errbuf, "truncated") != nullptr;
       error = path_ + (truncated ? ": truncated pcap file header" : ": bad pcap file header") +
               " at offset 0: " + errbuf;
@@ -215,15 +229,16 @@ class PcapFileSource final : public PacketSource {
  private:
   // Moves offset_ past the record just read. libpcap cuts records longer
   // than the file's snaplen down to the snaplen and skips the rest, so a
-  // record that long may have been longer in the file: ask the stream then.
+  // record that long may have been longer in the file: ask the stream then
+  // (cheap: see counting_stream.h).
   void advance(uint32_t caplen) {
     if (caplen < snapshot_) {
       offset_ += kPcapRecordHeaderSize + caplen;
       return;
     }
     const off_t position = ftello(pcap_file(pcap_));
-    offset_ = position >= 0 ? static_cast<uint64_t>(position)
-                            : offset_ + kPcapRecordHeaderSize + caplen;
+    offset_ =
+        position >= 0 ? static_cast<uint64_t>(position) : offset_ + kPcapRecordHeaderSize + caplen;
   }
 
   void fail(std::string message) {
@@ -232,6 +247,7 @@ class PcapFileSource final : public PacketSource {
   }
 
   std::string path_;
+  std::unique_ptr<char[]> stream_buffer_;  // destroyed after ~PcapFileSource closes pcap_
   pcap_t* pcap_ = nullptr;
   uint32_t link_type_ = 0;
   uint32_t snapshot_ = 0;

@@ -1,5 +1,6 @@
 // open_live(): a network interface through libpcap.
 #include <pcap/pcap.h>
+#include <poll.h>
 
 #include <atomic>
 #include <csignal>
@@ -34,8 +35,8 @@ class LiveSource final : public PacketSource {
     if (rc < 0) {
       error = name + ": " + pcap_statustostr(rc);
       // For these codes libpcap leaves a more specific text in its buffer.
-      if (rc == PCAP_ERROR || rc == PCAP_ERROR_NO_SUCH_DEVICE ||
-          rc == PCAP_ERROR_PERM_DENIED || rc == PCAP_ERROR_PROMISC_PERM_DENIED) {
+      if (rc == PCAP_ERROR || rc == PCAP_ERROR_NO_SUCH_DEVICE || rc == PCAP_ERROR_PERM_DENIED ||
+          rc == PCAP_ERROR_PROMISC_PERM_DENIED) {
         const char* detail = pcap_geterr(pcap_);
         if (detail != nullptr && *detail != '\0') error += std::string(": ") + detail;
       }
@@ -53,8 +54,7 @@ class LiveSource final : public PacketSource {
 
     if (!options.bpf_filter.empty()) {
       bpf_program program{};
-      if (pcap_compile(pcap_, &program, options.bpf_filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) !=
-          0) {
+      if (pcap_compile(pcap_, &program, options.bpf_filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
         error = name + ": BPF filter \"" + options.bpf_filter +
                 "\" does not compile: " + pcap_geterr(pcap_);
         return false;
@@ -62,11 +62,21 @@ class LiveSource final : public PacketSource {
       const int set = pcap_setfilter(pcap_, &program);
       pcap_freecode(&program);
       if (set != 0) {
-        error = name + ": cannot set BPF filter \"" + options.bpf_filter +
-                "\": " + pcap_geterr(pcap_);
+        error =
+            name + ": cannot set BPF filter \"" + options.bpf_filter + "\": " + pcap_geterr(pcap_);
         return false;
       }
     }
+    // With TPACKET_V3 a blocking read waits until the kernel retires a ring
+    // block, which never happens on a silent link: read non-blocking and wait
+    // in our own poll() so the timeout (and a stop request) always applies.
+    char errbuf[PCAP_ERRBUF_SIZE] = {};
+    if (pcap_setnonblock(pcap_, 1, errbuf) != 0) {
+      error = name + ": cannot set non-blocking mode: " + errbuf;
+      return false;
+    }
+    fd_ = pcap_get_selectable_fd(pcap_);
+    timeout_ms_ = options.read_timeout_ms;
     name_ = name;
     return true;
   }
@@ -76,7 +86,11 @@ class LiveSource final : public PacketSource {
     if (failed_) return ReadStatus::kError;
     pcap_pkthdr* header = nullptr;
     const u_char* data = nullptr;
-    const int rc = pcap_next_ex(pcap_, &header, &data);
+    int rc = pcap_next_ex(pcap_, &header, &data);
+    if (rc == 0 && fd_ >= 0) {
+      pollfd waiting{fd_, POLLIN, 0};
+      if (poll(&waiting, 1, timeout_ms_) > 0) rc = pcap_next_ex(pcap_, &header, &data);
+    }
     switch (rc) {
       case 1:
         break;
@@ -133,6 +147,8 @@ class LiveSource final : public PacketSource {
   uint32_t link_type_ = 0;
   int64_t nanos_per_tick_ = 1000;
   uint64_t packets_read_ = 0;
+  int fd_ = -1;
+  int timeout_ms_ = 100;
   volatile std::sig_atomic_t stop_ = 0;
 };
 

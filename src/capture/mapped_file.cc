@@ -50,4 +50,12 @@ bool MappedFile::open(const std::string& path, std::string& error) {
   return true;
 }
 
+void MappedFile::release_before(size_t offset) {
+  if (offset < released_ + kReleaseStep || offset > size_) return;
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const size_t end = offset / page * page;
+  madvise(const_cast<uint8_t*>(data_) + released_, end - released_, MADV_DONTNEED);
+  released_ = end;
+}
+
 }  // namespace rcds::capture

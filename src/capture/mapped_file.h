@@ -26,9 +26,17 @@ class MappedFile {
 
   ByteView bytes() const { return {data_, size_}; }
 
+  // Tells the kernel the bytes before `offset` will not be read again, so
+  // their pages leave the process's resident set: without this a 1 GB
+  // capture would count 1 GB of RSS by its end. Cheap to call per packet.
+  void release_before(size_t offset);
+
  private:
+  static constexpr size_t kReleaseStep = 8u << 20;
+
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;
+  size_t released_ = 0;
 };
 
 }  // namespace rcds::capture

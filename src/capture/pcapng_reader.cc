@@ -73,8 +73,7 @@ int64_t PcapngReader::TimeScale::to_ns(uint64_t units) const {
   return static_cast<int64_t>(ns + offset_ns);
 }
 
-PcapngReader::PcapngReader(ByteView data, std::string name)
-    : data_(data), name_(std::move(name)) {
+PcapngReader::PcapngReader(ByteView data, std::string name) : data_(data), name_(std::move(name)) {
   interfaces_.reserve(8);
 }
 
@@ -170,8 +169,7 @@ bool PcapngReader::read_section_header(const uint8_t* body, uint32_t body_len, u
   const uint16_t major = u16(body + 4);
   const uint16_t minor = u16(body + 6);
   if (major != 1) {
-    return fail("unsupported pcapng version " + std::to_string(major) + "." +
-                    std::to_string(minor),
+    return fail("unsupported pcapng version " + std::to_string(major) + "." + std::to_string(minor),
                 at);
   }
   // A new section starts a new interface numbering.

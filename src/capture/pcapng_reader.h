@@ -47,7 +47,7 @@ class PcapngReader {
  private:
   // Converts timestamp units of one interface to nanoseconds since the epoch.
   struct TimeScale {
-    uint64_t ns_per_unit = 1000;  // used when units divide a second into ns exactly
+    uint64_t ns_per_unit = 1000;    // used when units divide a second into ns exactly
     uint64_t units_per_second = 0;  // otherwise: non-zero, and a division is needed
     uint64_t offset_ns = 0;         // if_tsoffset, two's complement
     int64_t to_ns(uint64_t units) const;

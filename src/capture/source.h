@@ -41,12 +41,12 @@ struct RawPacket {
 };
 
 struct CaptureStats {
-  uint64_t packets_read = 0;        // packets handed out by next()
-  uint64_t packets_filtered = 0;    // packets the BPF filter rejected (files only)
-  bool has_kernel_stats = false;    // live capture only
-  uint64_t kernel_received = 0;     // pcap_stats ps_recv
-  uint64_t kernel_dropped = 0;      // ps_drop: no room in the capture buffer
-  uint64_t interface_dropped = 0;   // ps_ifdrop: dropped by the interface/driver
+  uint64_t packets_read = 0;       // packets handed out by next()
+  uint64_t packets_filtered = 0;   // packets the BPF filter rejected (files only)
+  bool has_kernel_stats = false;   // live capture only
+  uint64_t kernel_received = 0;    // pcap_stats ps_recv
+  uint64_t kernel_dropped = 0;     // ps_drop: no room in the capture buffer
+  uint64_t interface_dropped = 0;  // ps_ifdrop: dropped by the interface/driver
 };
 
 enum class ReadStatus {

@@ -17,6 +17,24 @@ struct ProbeBuffer {
   size_t charged = 0;
 };
 
+namespace {
+ByteView seen(const ProbeBuffer* probe, Direction d) {
+  if (probe == nullptr) return {};
+  const auto& bytes = probe->bytes[index_of(d)];
+  return {bytes.data(), bytes.size()};
+}
+// The bytes of `d` alone, for a flow without a probe buffer yet.
+std::pair<ByteView, ByteView> only(Direction d, ByteView bytes) {
+  if (d == Direction::kClientToServer) return {bytes, {}};
+  return {{}, bytes};
+}
+}  // namespace
+
+int Delivery::classify(const Flow& flow, bool final_attempt) const {
+  return registry_.classify(info_of(flow, -1), seen(flow.probe, Direction::kClientToServer),
+                            seen(flow.probe, Direction::kServerToClient), final_attempt);
+}
+
 StreamInfo Delivery::info_of(const Flow& flow, int protocol) const {
   StreamInfo info;
   info.flow_id = flow.id;
@@ -56,7 +74,8 @@ void Delivery::decide(Flow& flow, int protocol, Timestamp time) {
 
 void Delivery::detect(Flow& flow, Direction direction, ByteView bytes, Timestamp time) {
   if (flow.probe == nullptr) {
-    const int protocol = registry_.classify(info_of(flow, -1), direction, bytes, false);
+    const auto [client, server] = only(direction, bytes);
+    const int protocol = registry_.classify(info_of(flow, -1), client, server, false);
     if (protocol != ProtocolRegistry::kUndecided) {
       decide(flow, protocol, time);
       if (flow.detect == DetectState::kClaimed) flow.handler->on_data(direction, bytes, time);
@@ -66,7 +85,7 @@ void Delivery::detect(Flow& flow, Direction direction, ByteView bytes, Timestamp
     // flows whose first segment was too short to decide on.
     const size_t charge = sizeof(ProbeBuffer) + 2 * probe_bytes_;
     if (!budget_.try_charge(charge)) {
-      decide(flow, registry_.classify(info_of(flow, -1), direction, bytes, true), time);
+      decide(flow, registry_.classify(info_of(flow, -1), client, server, true), time);
       if (flow.detect == DetectState::kClaimed) flow.handler->on_data(direction, bytes, time);
       return;
     }
@@ -81,9 +100,8 @@ void Delivery::detect(Flow& flow, Direction direction, ByteView bytes, Timestamp
     const size_t room = probe_bytes_ - buffer.size();
     probe.chunks.push_back({direction, time, buffer.size(), room});
     buffer.insert(buffer.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(room));
-    const ByteView view{buffer.data(), buffer.size()};
     counters_.add(Anomaly::probe_buffer_full);
-    decide(flow, registry_.classify(info_of(flow, -1), direction, view, true), time);
+    decide(flow, classify(flow, true), time);
     if (flow.detect == DetectState::kClaimed) {
       flow.handler->on_data(direction, bytes.subspan(room), time);
     }
@@ -91,29 +109,21 @@ void Delivery::detect(Flow& flow, Direction direction, ByteView bytes, Timestamp
   }
   probe.chunks.push_back({direction, time, buffer.size(), bytes.size()});
   buffer.insert(buffer.end(), bytes.begin(), bytes.end());
-  const ByteView view{buffer.data(), buffer.size()};
-  const int protocol = registry_.classify(info_of(flow, -1), direction, view, false);
+  const int protocol = classify(flow, false);
   if (protocol != ProtocolRegistry::kUndecided) decide(flow, protocol, time);
 }
 
 void Delivery::gap(Flow& flow, Direction direction, uint64_t length, Timestamp time) {
   if (flow.detect == DetectState::kUndecided) {
     // A gap ends detection: decide on what was seen so far.
-    const ByteView seen = flow.probe != nullptr
-                              ? ByteView{flow.probe->bytes[index_of(direction)].data(),
-                                         flow.probe->bytes[index_of(direction)].size()}
-                              : ByteView{};
-    decide(flow, registry_.classify(info_of(flow, -1), direction, seen, true), time);
+    decide(flow, classify(flow, true), time);
   }
   if (flow.detect == DetectState::kClaimed) flow.handler->on_gap(direction, length, time);
 }
 
 void Delivery::close(Flow& flow, CloseReason reason, Timestamp time) {
   if (flow.detect == DetectState::kUndecided && flow.probe != nullptr) {
-    const Direction first = flow.probe->chunks.front().direction;
-    const auto& bytes = flow.probe->bytes[index_of(first)];
-    decide(flow, registry_.classify(info_of(flow, -1), first, {bytes.data(), bytes.size()}, true),
-           time);
+    decide(flow, classify(flow, true), time);
   }
   free_probe(flow);
   if (flow.detect == DetectState::kClaimed) {

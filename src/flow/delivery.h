@@ -40,6 +40,7 @@ class Delivery {
   void detect(Flow& flow, Direction direction, ByteView bytes, Timestamp time);
   void decide(Flow& flow, int protocol, Timestamp time);
   StreamInfo info_of(const Flow& flow, int protocol) const;
+  int classify(const Flow& flow, bool final_attempt) const;
   void free_probe(Flow& flow);
 
   const ProtocolRegistry& registry_;

@@ -38,13 +38,28 @@ bool ProtocolRegistry::is_server_port(uint16_t port, Transport transport) const 
   });
 }
 
-int ProtocolRegistry::classify(const StreamInfo& info, Direction direction, ByteView first_bytes,
-                               bool final_attempt) const {
+namespace {
+// Match if either non-empty direction matches, NeedMore if any still may.
+ProbeResult run_probe(const ProtocolSpec& spec, ByteView client_bytes, ByteView server_bytes) {
+  bool need_more = false;
+  for (const auto& [bytes, direction] : {std::pair{client_bytes, Direction::kClientToServer},
+                                         std::pair{server_bytes, Direction::kServerToClient}}) {
+    if (bytes.empty()) continue;
+    const ProbeResult r = spec.probe(bytes, direction);
+    if (r == ProbeResult::kMatch) return r;
+    if (r == ProbeResult::kNeedMore) need_more = true;
+  }
+  return need_more ? ProbeResult::kNeedMore : ProbeResult::kNoMatch;
+}
+}  // namespace
+
+int ProtocolRegistry::classify(const StreamInfo& info, ByteView client_bytes,
+                               ByteView server_bytes, bool final_attempt) const {
   bool undecided = false;
   for (size_t i = 0; i < specs_.size(); ++i) {
     const ProtocolSpec& spec = specs_[i];
     if (spec.transport != info.key.transport || spec.probe == nullptr) continue;
-    switch (spec.probe(first_bytes, direction)) {
+    switch (run_probe(spec, client_bytes, server_bytes)) {
       case ProbeResult::kMatch:
         return static_cast<int>(i);
       case ProbeResult::kNeedMore:
@@ -62,7 +77,8 @@ int ProtocolRegistry::classify(const StreamInfo& info, Direction direction, Byte
     const ProtocolSpec& spec = specs_[i];
     if (spec.transport != info.key.transport) continue;
     if (std::find(spec.ports.begin(), spec.ports.end(), server_port) == spec.ports.end()) continue;
-    if (spec.probe == nullptr || spec.probe(first_bytes, direction) == ProbeResult::kNeedMore) {
+    if (spec.probe == nullptr ||
+        run_probe(spec, client_bytes, server_bytes) != ProbeResult::kNoMatch) {
       return static_cast<int>(i);
     }
   }

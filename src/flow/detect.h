@@ -35,10 +35,11 @@ class ProtocolRegistry {
 
   static constexpr int kUnknown = -1;
   static constexpr int kUndecided = -2;
-  // Decides the protocol from the first bytes of one direction. Returns a
-  // spec index, kUnknown, or kUndecided when a probe needs more bytes and
+  // Decides the protocol from the first bytes seen in each direction (either
+  // may be empty). A probe matches when it matches either direction. Returns
+  // a spec index, kUnknown, or kUndecided when a probe needs more bytes and
   // `final_attempt` is false.
-  int classify(const StreamInfo& info, Direction direction, ByteView first_bytes,
+  int classify(const StreamInfo& info, ByteView client_bytes, ByteView server_bytes,
                bool final_attempt) const;
 
  private:

@@ -27,6 +27,7 @@ struct HalfStream {
   uint8_t tail_length = 0;
   uint8_t tail[kTailSize];
 };
+static_assert(sizeof(HalfStream) <= 80);
 
 enum class TcpState : uint8_t {
   kSynSent,      // client SYN seen
@@ -38,27 +39,29 @@ enum class DetectState : uint8_t { kUndecided, kClaimed, kUnclaimed };
 
 struct ProbeBuffer;
 
+// Field order matters: what every packet touches (key, state, hash, time)
+// shares the first cache line; per-direction state follows.
 struct Flow {
   FlowKey key;  // source = client
-  uint64_t id = 0;
-  Timestamp first_seen;
-  Timestamp last_seen;
-  Flow* lru_prev = nullptr;
-  Flow* lru_next = nullptr;
-  StreamHandler* handler = nullptr;
-  ProbeBuffer* probe = nullptr;  // only while detection needs more bytes
-  uint64_t hash = 0;
-  uint64_t packets[2] = {0, 0};
-  uint64_t payload_bytes[2] = {0, 0};  // as seen on the wire, retransmissions included
-  uint32_t gaps[2] = {0, 0};
-  uint64_t gap_bytes[2] = {0, 0};
-  HalfStream half[2];
   int16_t protocol = -1;  // index in the ProtocolRegistry, -1 none
   TcpState tcp_state = TcpState::kEstablished;
   DetectState detect = DetectState::kUndecided;
   uint8_t lru_class = 0;
   bool saw_handshake = false;
   bool in_use = false;
+  uint64_t hash = 0;
+  Timestamp last_seen;
+  StreamHandler* handler = nullptr;
+  Flow* lru_prev = nullptr;
+  Flow* lru_next = nullptr;
+  ProbeBuffer* probe = nullptr;  // only while detection needs more bytes
+  uint64_t id = 0;
+  Timestamp first_seen;
+  uint64_t packets[2] = {0, 0};
+  uint64_t payload_bytes[2] = {0, 0};  // as seen on the wire, retransmissions included
+  uint32_t gaps[2] = {0, 0};
+  uint64_t gap_bytes[2] = {0, 0};
+  HalfStream half[2];
 
   HalfStream& stream(Direction d) { return half[index_of(d)]; }
 };

@@ -7,7 +7,7 @@ inline int32_t seq_diff(uint32_t a, uint32_t b) { return static_cast<int32_t>(a 
 // An RST is believed only near the expected sequence number (RFC 5961 spirit,
 // with slack for a passive observer that may have missed a few segments).
 constexpr int32_t kRstWindowBefore = 1 << 16;
-constexpr int32_t kRstWindowAfter = 1 << 24;
+constexpr int32_t kRstWindowAfter = 1 << 20;
 }  // namespace
 
 FlowTracker::FlowTracker(const FlowOptions& options, const ProtocolRegistry& registry,
@@ -80,6 +80,14 @@ void FlowTracker::close(Flow* flow, CloseReason reason, Timestamp time) {
   table_.remove(flow);
 }
 
+void FlowTracker::refresh(Flow* flow, Timestamp time) {
+  // Moving a flow to the LRU tail writes two neighbours' cache lines; doing
+  // it once per second of packet time per flow is enough, since timeouts
+  // count in tens of seconds. A flow may then expire up to a second late.
+  if (time.ns / kNanosPerSecond != flow->last_seen.ns / kNanosPerSecond) table_.touch(flow);
+  flow->last_seen = time;
+}
+
 void FlowTracker::expire(Timestamp now) {
   for (uint8_t c = 0; c < FlowTable::kClasses; ++c) {
     const int64_t timeout = timeout_of(c);
@@ -125,8 +133,7 @@ void FlowTracker::process_udp(const net::Packet& packet) {
   const size_t d = index_of(direction);
   ++flow->packets[d];
   flow->payload_bytes[d] += packet.payload.size();
-  flow->last_seen = packet.timestamp;
-  table_.touch(flow);
+  refresh(flow, packet.timestamp);
   if (!packet.payload.empty()) delivery_.data(*flow, direction, packet.payload, packet.timestamp);
 }
 
@@ -174,8 +181,7 @@ void FlowTracker::process_tcp(const net::Packet& packet) {
   const size_t d = index_of(direction);
   ++flow->packets[d];
   flow->payload_bytes[d] += packet.payload.size();
-  flow->last_seen = packet.timestamp;
-  table_.touch(flow);
+  refresh(flow, packet.timestamp);
   HalfStream& half = flow->stream(direction);
 
   if (syn) {

@@ -58,6 +58,7 @@ class FlowTracker {
   void process_udp(const net::Packet& packet);
   Flow* create(const FlowKey& client_to_server, uint64_t hash, Timestamp time, uint8_t lru_class);
   void close(Flow* flow, CloseReason reason, Timestamp time);
+  void refresh(Flow* flow, Timestamp time);
   int64_t timeout_of(uint8_t lru_class) const;
   bool is_server_port(uint16_t port, Transport transport) const {
     return registry_.is_server_port(port, transport);

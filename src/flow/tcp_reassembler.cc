@@ -229,7 +229,17 @@ void TcpReassembler::fin(Flow& flow, Direction direction, uint32_t fin_seq) {
 
 void TcpReassembler::ack(Flow& flow, Direction direction, uint32_t ack, Timestamp time) {
   HalfStream& half = flow.stream(direction);
-  if (half.out_of_order == nullptr) return;
+  if (half.out_of_order == nullptr) {
+    // Acknowledged bytes missing right before a FIN: nothing else will come.
+    if (half.fin_seen && !half.finished && seq_diff(ack, half.next_seq) > 0) {
+      const uint32_t end = seq_diff(ack, half.fin_seq) < 0 ? ack : half.fin_seq;
+      if (seq_diff(end, half.next_seq) > 0) {
+        emit_gap(flow, direction, static_cast<uint32_t>(seq_diff(end, half.next_seq)), time);
+      }
+      mark_finished(half);
+    }
+    return;
+  }
   // The receiver has bytes we never saw: the capture lost them.
   if (seq_diff(ack, half.out_of_order->seq) > 0) {
     emit_gap(flow, direction,

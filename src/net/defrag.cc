@@ -53,9 +53,11 @@ void Defragmenter::merge_range(Pending& pending, Range range) {
 }
 
 bool Defragmenter::complete(const Pending& pending) const {
-  return pending.total_length >= 0 && !pending.header.empty() && pending.received.size() == 1 &&
+  // Bytes beyond the last fragment's end (sent by an evasion tool, never
+  // by a sane stack) do not keep the datagram from completing; they are cut.
+  return pending.total_length >= 0 && !pending.header.empty() && !pending.received.empty() &&
          pending.received[0].begin == 0 &&
-         pending.received[0].end == static_cast<uint32_t>(pending.total_length);
+         pending.received[0].end >= static_cast<uint32_t>(pending.total_length);
 }
 
 void Defragmenter::rebuild(const Pending& pending, const Key& key) {
@@ -87,12 +89,14 @@ bool Defragmenter::add(const Packet& fragment, ByteView& datagram) {
   expire(fragment.timestamp);
   const Key key{fragment.source, fragment.destination, fragment.fragment.id, fragment.protocol};
   const uint32_t begin = fragment.fragment.offset;
-  const uint32_t length = static_cast<uint32_t>(fragment.transport.size());
-  const uint32_t end = begin + length;
+  uint32_t length = static_cast<uint32_t>(fragment.transport.size());
   if (fragment.fragment.more && length % 8 != 0) {
+    // Only the last fragment may end off an 8-byte boundary; like Linux, keep
+    // the whole 8-byte units and drop the odd tail rather than the fragment.
     counters_.add(Anomaly::frag_bad_length);
-    return false;
+    length &= ~7u;
   }
+  const uint32_t end = begin + length;
   const size_t ip_header_length = fragment.ip_version == 4 ? fragment.fragment.header_length : 40;
   if (end + ip_header_length > kMaxDatagram + (fragment.ip_version == 6 ? 40u : 0u)) {
     counters_.add(Anomaly::frag_too_large);

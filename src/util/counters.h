@@ -32,7 +32,7 @@ namespace rcds {
   X(frag_too_large, "reassembled IP datagram would exceed 65535 bytes")                         \
   X(frag_timeout, "IP datagram never completed within the fragment timeout")                    \
   X(frag_memory_cap, "fragment dropped because the fragment memory cap was reached")            \
-  X(frag_bad_length, "fragment length not a multiple of 8 before the last fragment")            \
+  X(frag_bad_length, "non-final fragment not a multiple of 8 bytes; its odd tail was dropped")            \
   X(tcp_truncated, "TCP header beyond the captured bytes")                                      \
   X(tcp_bad_header_length, "TCP data offset below 5 or beyond the segment")                     \
   X(tcp_bad_checksum, "TCP checksum wrong (only when verification is on)")                      \

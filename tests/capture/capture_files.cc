@@ -147,18 +147,35 @@ Bytes ethernet_ipv4(uint8_t ip_protocol, const Bytes& payload) {
   Bytes f = {0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0x00};  // dst, src, IPv4
   const uint16_t l4 = ip_protocol == 6 ? 20 : 8;
   const auto total = static_cast<uint16_t>(20 + l4 + payload.size());
-  const Bytes ip = {0x45, 0,    static_cast<uint8_t>(total >> 8), static_cast<uint8_t>(total),
-                    0,    1,    0,    0,    64,   ip_protocol,    0,    0,
-                    10,   0,    0,    1,    10,   0,    0,    2};
+  const Bytes ip = {0x45,
+                    0,
+                    static_cast<uint8_t>(total >> 8),
+                    static_cast<uint8_t>(total),
+                    0,
+                    1,
+                    0,
+                    0,
+                    64,
+                    ip_protocol,
+                    0,
+                    0,
+                    10,
+                    0,
+                    0,
+                    1,
+                    10,
+                    0,
+                    0,
+                    2};
   f.insert(f.end(), ip.begin(), ip.end());
   if (ip_protocol == 6) {
-    const Bytes tcp = {0x30, 0x39, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff,
-                       0,    0,    0, 0};
+    const Bytes tcp = {0x30, 0x39, 0,    80,   0,    0,    0, 1, 0, 0,
+                       0,    0,    0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0};
     f.insert(f.end(), tcp.begin(), tcp.end());
   } else {
     const auto len = static_cast<uint16_t>(8 + payload.size());
-    const Bytes udp = {0x30, 0x39, 0x00, 0x35, static_cast<uint8_t>(len >> 8),
-                       static_cast<uint8_t>(len), 0, 0};
+    const Bytes udp = {
+        0x30, 0x39, 0x00, 0x35, static_cast<uint8_t>(len >> 8), static_cast<uint8_t>(len), 0, 0};
     f.insert(f.end(), udp.begin(), udp.end());
   }
   f.insert(f.end(), payload.begin(), payload.end());
@@ -169,12 +186,12 @@ Bytes raw_ipv6_udp(const Bytes& payload) {
   const auto len = static_cast<uint16_t>(8 + payload.size());
   Bytes p = {0x60, 0, 0, 0, static_cast<uint8_t>(len >> 8), static_cast<uint8_t>(len), 17, 64};
   for (int i = 0; i < 2; ++i) {  // 2001:db8::1 -> 2001:db8::2
-    const Bytes addr = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                        static_cast<uint8_t>(1 + i)};
+    const Bytes addr = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+                        0,    0,    0,    0,    0, 0, 0, static_cast<uint8_t>(1 + i)};
     p.insert(p.end(), addr.begin(), addr.end());
   }
-  const Bytes udp = {0x30, 0x39, 0x00, 0x35, static_cast<uint8_t>(len >> 8),
-                     static_cast<uint8_t>(len), 0, 0};
+  const Bytes udp = {
+      0x30, 0x39, 0x00, 0x35, static_cast<uint8_t>(len >> 8), static_cast<uint8_t>(len), 0, 0};
   p.insert(p.end(), udp.begin(), udp.end());
   p.insert(p.end(), payload.begin(), payload.end());
   return p;
@@ -192,9 +209,10 @@ TempDir::~TempDir() {
 }
 
 std::string TempDir::write(const std::string& name, const Bytes& bytes) const {
-  const std::string file = path_ + "/" + name;
+  std::string file = path_ + "/" + name;
   std::ofstream out(file, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
   if (!out) throw std::runtime_error("cannot write " + file);
   return file;
 }

@@ -26,9 +26,9 @@ TEST_P(PcapPrecisionTest, TimestampsAreNanoseconds) {
   const uint32_t frac1 = nanos ? 511683123 : 511683;
   const uint32_t frac2 = nanos ? 999999999 : 999999;
   TempDir dir;
-  const std::string path = dir.write(
-      "t.pcap", pcap_file(big_endian, nanos, kLinkEthernet, 65535,
-                          {{1262711585, frac1, a, 1500}, {1262711586, frac2, b}}));
+  const std::string path =
+      dir.write("t.pcap", pcap_file(big_endian, nanos, kLinkEthernet, 65535,
+                                    {{1262711585, frac1, a, 1500}, {1262711586, frac2, b}}));
   const ReadResult r = read_all(path);
   ASSERT_TRUE(r.opened) << r.error;
   ASSERT_EQ(r.error, "");
@@ -118,7 +118,8 @@ TEST(PcapFile, RecordLongerThanSnaplenKeepsOffsetsRight) {
   TempDir dir;
   const Bytes big(100, 0xab);
   const Bytes small = ethernet_ipv4(17);
-  Bytes bytes = pcap_file(false, false, kLinkEthernet, 64, {{1, 0, big}, {2, 0, small}, {3, 0, small}});
+  Bytes bytes =
+      pcap_file(false, false, kLinkEthernet, 64, {{1, 0, big}, {2, 0, small}, {3, 0, small}});
   const uint64_t second = kFileHeader + kRecordHeader + big.size();
   const uint64_t third = second + kRecordHeader + small.size();
   bytes.resize(third + 3);
@@ -156,7 +157,7 @@ TEST(PcapFile, GarbageEmptyAndMissingFiles) {
 
   r = read_all(dir.path());
   EXPECT_FALSE(r.opened);
-  EXPECT_THAT(r.error, HasSubstr(dir.path()));
+  EXPECT_EQ(r.error, dir.path() + ": not a regular file");
 }
 
 TEST(PcapFile, BpfFilterCountsRejectedPackets) {

@@ -13,7 +13,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr uint8_t kNanosecondResolution = 9;  // if_tsresol 10^-9
+constexpr uint8_t kNanosecondResolution = 9;      // if_tsresol 10^-9
 constexpr uint8_t kPow2Resolution20 = 0x80 | 20;  // if_tsresol 2^-20
 constexpr uint32_t kNameResolutionBlock = 4;
 constexpr uint32_t kInterfaceStatisticsBlock = 5;
@@ -81,8 +81,8 @@ TEST_P(PcapngByteOrderTest, SimpleAndObsoletePacketBlocks) {
   b.section().interface(kLinkEthernet, 40).interface(kLinkIpv6, 0, kNanosecondResolution);
   b.epb(0, 7'000001, frame);
   const uint64_t spb = b.size();
-  b.spb(frame, 1000);  // cut at the snaplen (40); wire length from the block
-  b.spb({1, 2, 3, 4, 5, 6, 7}, 7);  // padded to 8 in the block: 7 bytes of data
+  b.spb(frame, 1000);                    // cut at the snaplen (40); wire length from the block
+  b.spb({1, 2, 3, 4, 5, 6, 7}, 7);       // padded to 8 in the block: 7 bytes of data
   b.spb({1, 2, 3, 4, 5, 6, 7, 8}, 300);  // only 8 captured, 300 on the wire
   const uint64_t pb = b.size();
   b.packet_block(1, 42, raw_ipv6_udp());

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace rcds::testkit {
@@ -181,25 +182,82 @@ std::vector<Bytes> ipv6_fragments(const Bytes& frame, size_t chunk, uint32_t id)
   return out;
 }
 
+size_t tcp4_frame_into(uint8_t* out, uint32_t from_ip, uint16_t from_port, uint32_t to_ip,
+                       uint16_t to_port, const TcpFields& tcp, const uint8_t* payload,
+                       size_t length) {
+  auto put16_at = [out](size_t at, uint32_t v) {
+    out[at] = static_cast<uint8_t>(v >> 8);
+    out[at + 1] = static_cast<uint8_t>(v);
+  };
+  auto put32_at = [&](size_t at, uint32_t v) {
+    put16_at(at, v >> 16);
+    put16_at(at + 2, v & 0xFFFF);
+  };
+  static constexpr uint8_t kMacs[12] = {0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01};
+  std::copy(kMacs, kMacs + 12, out);
+  put16_at(12, 0x0800);
+
+  uint8_t* ip = out + 14;
+  const size_t tcp_length = 20 + length;
+  ip[0] = 0x45;
+  ip[1] = 0;
+  put16_at(16, static_cast<uint32_t>(20 + tcp_length));
+  put16_at(18, 1);       // identification, as tcp_frame
+  put16_at(20, 0x4000);  // don't fragment
+  ip[8] = 64;
+  ip[9] = 6;
+  put16_at(24, 0);
+  put32_at(26, from_ip);
+  put32_at(30, to_ip);
+  put16_at(24, fold(sum16(ip, 20)));
+
+  uint8_t* l4 = ip + 20;
+  put16_at(34, from_port);
+  put16_at(36, to_port);
+  put32_at(38, tcp.seq);
+  put32_at(42, tcp.ack);
+  l4[12] = 0x50;
+  l4[13] = tcp.flags;
+  put16_at(48, tcp.window);
+  put16_at(50, 0);
+  put16_at(52, 0);
+  if (length != 0) std::copy(payload, payload + length, l4 + 20);
+  // Pseudo-header: addresses, protocol, TCP length; then header and payload.
+  uint32_t sum = (from_ip >> 16) + (from_ip & 0xFFFF) + (to_ip >> 16) + (to_ip & 0xFFFF);
+  sum += 6 + static_cast<uint32_t>(tcp_length & 0xFFFF) + static_cast<uint32_t>(tcp_length >> 16);
+  put16_at(50, fold(sum16(l4, tcp_length, sum)));
+  return kTcp4FrameOverhead + length;
+}
+
 PcapWriter::PcapWriter(const std::string& path, uint32_t link_type) {
   file_ = std::fopen(path.c_str(), "wb");
   if (file_ == nullptr) return;
+  constexpr size_t kBufferBytes = size_t{1} << 20;
+  buffer_ = std::make_unique<char[]>(kBufferBytes);
+  std::setvbuf(file_, buffer_.get(), _IOFBF, kBufferBytes);
   // Written in host (little-endian) order, as pcap-savefile(5) allows.
   const uint32_t header[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 262144, link_type};
   std::fwrite(header, sizeof header, 1, file_);
   bytes_ = sizeof header;
 }
 
-PcapWriter::~PcapWriter() {
-  if (file_ != nullptr) std::fclose(file_);
+PcapWriter::~PcapWriter() { close(); }
+
+bool PcapWriter::close() {
+  if (file_ == nullptr) return !failed_;
+  if (std::fclose(file_) != 0) failed_ = true;
+  file_ = nullptr;
+  return !failed_;
 }
 
 void PcapWriter::write(int64_t time_us, const uint8_t* data, size_t length) {
   const uint32_t record[4] = {static_cast<uint32_t>(time_us / 1000000),
                               static_cast<uint32_t>(time_us % 1000000),
                               static_cast<uint32_t>(length), static_cast<uint32_t>(length)};
-  std::fwrite(record, sizeof record, 1, file_);
-  std::fwrite(data, 1, length, file_);
+  if (std::fwrite(record, sizeof record, 1, file_) != 1 ||
+      std::fwrite(data, 1, length, file_) != length) {
+    failed_ = true;
+  }
   bytes_ += sizeof record + length;
 }
 

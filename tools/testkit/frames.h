@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,15 @@ Bytes ipv4_packet(const std::string& from, const std::string& to, uint8_t protoc
                   const Bytes& l4, uint16_t id = 1, uint16_t flags_offset = 0);
 Bytes ethernet(const Bytes& ip_packet, uint16_t ether_type, uint16_t vlan = 0);
 
+// The same Ethernet II + IPv4 + TCP frame as tcp_frame (no VLAN), written
+// into `out` without allocating, for generators that write millions of
+// frames. Addresses are host-order IPv4; `out` must hold
+// kTcp4FrameOverhead + length bytes. Returns the frame length.
+constexpr size_t kTcp4FrameOverhead = 14 + 20 + 20;
+size_t tcp4_frame_into(uint8_t* out, uint32_t from_ip, uint16_t from_port, uint32_t to_ip,
+                       uint16_t to_port, const TcpFields& tcp, const uint8_t* payload,
+                       size_t length);
+
 // Splits an Ethernet+IPv4 frame's IP payload into fragments of `chunk`
 // bytes (a multiple of 8), each a full Ethernet+IPv4 frame.
 std::vector<Bytes> ipv4_fragments(const Bytes& frame, size_t chunk);
@@ -60,10 +70,17 @@ class PcapWriter {
   void write(int64_t time_us, const Bytes& frame) { write(time_us, frame.data(), frame.size()); }
   void write(int64_t time_us, const uint8_t* data, size_t length);
   uint64_t bytes_written() const { return bytes_; }
+  // Flushes and closes the file; false if any write failed (a full disk must
+  // not leave a silently truncated capture behind).
+  bool close();
 
  private:
   std::FILE* file_ = nullptr;
+  // A large stdio buffer: the default 4 KiB one costs a syscall every few
+  // full-size frames when a generator writes gigabytes.
+  std::unique_ptr<char[]> buffer_;
   uint64_t bytes_ = 0;
+  bool failed_ = false;
 };
 
 }  // namespace rcds::testkit
