@@ -153,7 +153,12 @@ void StreamContract::Handler::on_gap(flow::Direction direction, uint64_t length,
   const Lane& lane = contract.lanes_[h.lane];
   if (h.base_known && !lane.raw && length < kMaxGap) {
     const uint32_t gap_seq = h.base + static_cast<uint32_t>(h.offset);
-    for (const auto& [seq, bytes] : lane.accepted) {
+    // The packet being processed may belong to the next flow (a SYN reusing
+    // the tuple closes this one first), and no gap can rightly cover it.
+    const CurrentPacket& now = contract.current_;
+    const size_t checked = lane.accepted.size() - (now.accepted && now.lane == h.lane ? 1 : 0);
+    for (size_t i = 0; i < checked; ++i) {
+      const auto& [seq, bytes] = lane.accepted[i];
       const int64_t from_gap = static_cast<int32_t>(seq - gap_seq);
       RCDS_FUZZ_CHECK("gap_over_accepted_bytes",
                       from_gap >= static_cast<int64_t>(length) || from_gap + bytes <= 0);
@@ -223,6 +228,7 @@ void StreamContract::on_flow_closed(const flow::Flow& flow, flow::CloseReason re
       const bool keep_current =
           reason == flow::CloseReason::kReused && current_.lane == lane && current_.accepted;
       accepted.erase(accepted.begin(), keep_current ? accepted.end() - 1 : accepted.end());
+      lanes_[lane].fins.clear();
     }
   }
   RCDS_FUZZ_CHECK("closed_flow_detached", flow.handler == nullptr && flow.probe == nullptr);

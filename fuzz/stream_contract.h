@@ -46,6 +46,10 @@ struct Lane {
   // given, without RST or FIN (which the tracker may rightly drop). A gap
   // must never cover them: those bytes were seen, so losing them is a bug.
   std::vector<std::pair<uint32_t, uint32_t>> accepted;
+  // Every FIN sent to that flow. The tracker drops bytes beyond the first
+  // FIN it accepted; not knowing which one that was, the harness leaves out
+  // bytes beyond any of them.
+  std::vector<uint32_t> fins;
 };
 
 // The packet being processed, for the UDP pass-through check.

@@ -7,24 +7,24 @@
 
 namespace {
 
-void add_sensor_options(CLI::App& command, rcds::nis::SensorOptions& options,
-                        size_t& budget_mib) {
+void add_sensor_options(CLI::App& command, rcds::nis::SensorOptions& options, size_t& budget_mib) {
   command.add_flag("--verify-checksums", options.decoder.verify_checksums,
                    "Drop and count packets with wrong IP/TCP/UDP checksums (off: offloaded "
                    "captures carry wrong ones)");
   command.add_option("--max-flows", options.flow.max_flows, "Flow table limit")
       ->capture_default_str();
-  command.add_option("--memory-mib", budget_mib,
-                     "Budget for flows and buffered TCP segments, MiB")
+  command.add_option("--memory-mib", budget_mib, "Budget for flows and buffered TCP segments, MiB")
       ->capture_default_str();
-  command.add_option("--max-out-of-order", options.flow.max_out_of_order_bytes,
-                     "Out-of-order bytes buffered per TCP direction before holes become gaps")
+  command
+      .add_option("--max-out-of-order", options.flow.max_out_of_order_bytes,
+                  "Out-of-order bytes buffered per TCP direction before holes become gaps")
       ->capture_default_str();
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace {
+int run(int argc, char** argv) {
   CLI::App app{"RCDS network interception sensor"};
   app.require_subcommand(1);
 
@@ -51,8 +51,9 @@ int main(int argc, char** argv) {
       ->required();
   capture_cmd->add_option("-f,--filter", live.live.bpf_filter, "BPF filter expression");
   capture_cmd->add_option("-s,--snaplen", live.live.snaplen, "Snap length")->capture_default_str();
-  capture_cmd->add_flag("--no-promiscuous", no_promiscuous, "Do not put the interface in "
-                                                            "promiscuous mode");
+  capture_cmd->add_flag("--no-promiscuous", no_promiscuous,
+                        "Do not put the interface in "
+                        "promiscuous mode");
   capture_cmd->add_option("--buffer-mib", buffer_mib, "Kernel capture buffer, MiB")
       ->capture_default_str();
   capture_cmd->add_option("-c,--count", live.max_packets, "Stop after this many packets");
@@ -79,4 +80,15 @@ int main(int argc, char** argv) {
   live.live.buffer_size_bytes = buffer_mib << 20;
   live.live.promiscuous = !no_promiscuous;
   return rcds::nis::run_live(live, stdout, stderr);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rcds: %s\n", e.what());
+    return 1;
+  }
 }

@@ -4,9 +4,7 @@
 
 namespace rcds::flow {
 
-std::string_view name_of(Direction d) {
-  return d == Direction::kClientToServer ? "c2s" : "s2c";
-}
+std::string_view name_of(Direction d) { return d == Direction::kClientToServer ? "c2s" : "s2c"; }
 
 std::string_view name_of(CloseReason r) {
   switch (r) {
@@ -53,8 +51,8 @@ ProbeResult run_probe(const ProtocolSpec& spec, ByteView client_bytes, ByteView 
 }
 }  // namespace
 
-int ProtocolRegistry::classify(const StreamInfo& info, ByteView client_bytes,
-                               ByteView server_bytes, bool final_attempt) const {
+int ProtocolRegistry::classify(const StreamInfo& info, ByteView client_bytes, ByteView server_bytes,
+                               bool final_attempt) const {
   bool undecided = false;
   for (size_t i = 0; i < specs_.size(); ++i) {
     const ProtocolSpec& spec = specs_[i];

@@ -13,15 +13,15 @@ namespace rcds::flow {
 struct HalfStream {
   static constexpr size_t kTailSize = 32;
 
-  uint32_t next_seq = 0;       // next byte expected in order
-  uint32_t fin_seq = 0;        // sequence number of the FIN, once seen
-  uint64_t delivered = 0;      // stream offset = bytes delivered + gap bytes
+  uint32_t next_seq = 0;            // next byte expected in order
+  uint32_t fin_seq = 0;             // sequence number of the FIN, once seen
+  uint64_t delivered = 0;           // stream offset = bytes delivered + gap bytes
   Segment* out_of_order = nullptr;  // sorted by seq, non-overlapping
   uint32_t out_of_order_bytes = 0;
-  bool started = false;        // next_seq is meaningful
+  bool started = false;  // next_seq is meaningful
   bool saw_syn = false;
   bool fin_seen = false;
-  bool finished = false;       // every byte up to the FIN delivered
+  bool finished = false;  // every byte up to the FIN delivered
   // The last bytes delivered, kept so a retransmission that rewrites them can
   // be recognised as a conflicting overlap.
   uint8_t tail_length = 0;
@@ -42,7 +42,7 @@ struct ProbeBuffer;
 // Field order matters: what every packet touches (key, state, hash, time)
 // shares the first cache line; per-direction state follows.
 struct Flow {
-  FlowKey key;  // source = client
+  FlowKey key;            // source = client
   int16_t protocol = -1;  // index in the ProtocolRegistry, -1 none
   TcpState tcp_state = TcpState::kEstablished;
   DetectState detect = DetectState::kUndecided;

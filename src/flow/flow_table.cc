@@ -12,7 +12,9 @@ FlowTable::FlowTable(size_t max_flows, MemoryBudget& budget)
   budget_.try_charge(slots_.size() * sizeof(Slot));
 }
 
-FlowTable::~FlowTable() { budget_.release(slots_.size() * sizeof(Slot)); }
+FlowTable::~FlowTable() {
+  budget_.release(slots_.size() * sizeof(Slot) + chunks_.size() * kFlowsPerChunk * sizeof(Flow));
+}
 
 Flow* FlowTable::find(const FlowKey& key, uint64_t hash, Direction& direction) {
   for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
@@ -49,8 +51,10 @@ void FlowTable::grow() {
 }
 
 Flow* FlowTable::allocate_flow() {
-  if (!budget_.try_charge(sizeof(Flow))) return nullptr;
   if (free_flows_ == nullptr) {
+    // The budget pays for what is allocated, a whole chunk at a time, so the
+    // process's memory really stays within it. Chunks are kept for reuse.
+    if (!budget_.try_charge(kFlowsPerChunk * sizeof(Flow))) return nullptr;
     auto chunk = std::make_unique<Flow[]>(kFlowsPerChunk);
     for (size_t i = 0; i < kFlowsPerChunk; ++i) {
       chunk[i].lru_next = free_flows_;
@@ -68,7 +72,6 @@ void FlowTable::free_flow(Flow* flow) {
   flow->in_use = false;
   flow->lru_next = free_flows_;
   free_flows_ = flow;
-  budget_.release(sizeof(Flow));
 }
 
 Flow* FlowTable::insert(const FlowKey& client_to_server, uint64_t hash) {

@@ -46,7 +46,7 @@ class FlowTable {
     Flow* flow = nullptr;
     uint64_t hash = 0;
   };
-  static constexpr size_t kFlowsPerChunk = 1024;
+  static constexpr size_t kFlowsPerChunk = 256;
 
   Flow* allocate_flow();
   void free_flow(Flow* flow);

@@ -174,8 +174,8 @@ void FlowTracker::process_tcp(const net::Packet& packet) {
     if (flow == nullptr) return;
     direction = source_is_client ? Direction::kClientToServer : Direction::kServerToClient;
     flow->saw_handshake = syn;
-    flow->tcp_state = !syn ? TcpState::kEstablished
-                           : (ack ? TcpState::kSynReceived : TcpState::kSynSent);
+    flow->tcp_state =
+        !syn ? TcpState::kEstablished : (ack ? TcpState::kSynReceived : TcpState::kSynSent);
   }
 
   const size_t d = index_of(direction);
@@ -230,8 +230,7 @@ void FlowTracker::process_tcp(const net::Packet& packet) {
     reassembler_.segment(*flow, direction, data_seq, packet.payload, packet.timestamp);
   }
   if (fin) {
-    reassembler_.fin(*flow, direction,
-                     data_seq + static_cast<uint32_t>(packet.payload.size()));
+    reassembler_.fin(*flow, direction, data_seq + static_cast<uint32_t>(packet.payload.size()));
   }
   if (ack) {
     HalfStream& peer = flow->stream(opposite(direction));

@@ -18,7 +18,7 @@ namespace rcds::flow {
 
 struct FlowOptions {
   size_t max_flows = 1u << 20;
-  size_t memory_budget_bytes = 512u << 20;  // flows + buffered segments + probes
+  size_t memory_budget_bytes = 512u << 20;     // flows + buffered segments + probes
   uint32_t max_out_of_order_bytes = 1u << 20;  // per direction
   size_t probe_bytes = 512;
   int64_t tcp_handshake_timeout_ns = 30 * kNanosPerSecond;

@@ -25,6 +25,7 @@ static_assert(sizeof(Segment) == Segment::kBlockSize);
 class SegmentStore {
  public:
   explicit SegmentStore(MemoryBudget& budget) : budget_(budget) {}
+  ~SegmentStore();
   SegmentStore(const SegmentStore&) = delete;
   SegmentStore& operator=(const SegmentStore&) = delete;
 
@@ -33,8 +34,12 @@ class SegmentStore {
   void free(Segment* segment);
 
   size_t in_use() const { return in_use_; }
+  // True when `count` blocks can be had: from the free list, or from new
+  // slabs the budget can still pay for.
   bool can_allocate(size_t count) const {
-    return budget_.used() + count * Segment::kBlockSize <= budget_.limit();
+    if (count <= free_count_) return true;
+    const size_t slabs = (count - free_count_ + kBlocksPerSlab - 1) / kBlocksPerSlab;
+    return budget_.used() + slabs * kBlocksPerSlab * Segment::kBlockSize <= budget_.limit();
   }
 
  private:
@@ -43,6 +48,7 @@ class SegmentStore {
   MemoryBudget& budget_;
   std::vector<std::unique_ptr<Segment[]>> slabs_;
   Segment* free_list_ = nullptr;
+  size_t free_count_ = 0;
   size_t in_use_ = 0;
 };
 

@@ -38,8 +38,8 @@ struct StreamInfo {
   uint64_t flow_id = 0;  // unique within one sensor run
   FlowKey key;           // source = client (the SYN sender, or the best guess mid-stream)
   Timestamp start;
-  bool saw_handshake = false;     // false: picked up mid-stream
-  std::string_view protocol;      // name of the protocol detected, "" if none
+  bool saw_handshake = false;  // false: picked up mid-stream
+  std::string_view protocol;   // name of the protocol detected, "" if none
 };
 
 class StreamHandler {

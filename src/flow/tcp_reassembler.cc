@@ -48,8 +48,7 @@ void TcpReassembler::emit_gap(Flow& flow, Direction direction, uint32_t length, 
   counters_.add(Counter::tcp_gap_bytes, length);
 }
 
-void TcpReassembler::check_overlap(const uint8_t* stored, const uint8_t* incoming,
-                                   size_t length) {
+void TcpReassembler::check_overlap(const uint8_t* stored, const uint8_t* incoming, size_t length) {
   if (std::memcmp(stored, incoming, length) != 0) counters_.add(Anomaly::tcp_overlap_conflict);
 }
 

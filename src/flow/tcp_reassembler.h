@@ -45,8 +45,7 @@ class TcpReassembler {
   void drain(Flow& flow, Direction direction, Timestamp time);
   void store_out_of_order(Flow& flow, Direction direction, uint32_t seq, ByteView payload,
                           Timestamp time);
-  void skip_ahead(Flow& flow, Direction direction, uint32_t seq, ByteView payload,
-                  Timestamp time);
+  void skip_ahead(Flow& flow, Direction direction, uint32_t seq, ByteView payload, Timestamp time);
   void emit(Flow& flow, Direction direction, ByteView bytes, Timestamp time);
   void emit_gap(Flow& flow, Direction direction, uint32_t length, Timestamp time);
   void check_overlap(const uint8_t* stored, const uint8_t* incoming, size_t length);

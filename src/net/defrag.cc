@@ -136,7 +136,8 @@ bool Defragmenter::add(const Packet& fragment, ByteView& datagram) {
   for (const Range& r : pending.received) {
     if (r.end <= cursor) continue;
     if (r.begin >= end) break;
-    if (r.begin > cursor) std::memcpy(&pending.data[cursor], src + (cursor - begin), r.begin - cursor);
+    if (r.begin > cursor)
+      std::memcpy(&pending.data[cursor], src + (cursor - begin), r.begin - cursor);
     const uint32_t overlap_begin = std::max(cursor, r.begin);
     const uint32_t overlap_end = std::min(end, r.end);
     overlap = true;

@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <ctime>
 
 #include "nis/handlers.h"
 #include "nis/report.h"
@@ -94,11 +93,6 @@ extern "C" void stop_live_capture(int) {
   if (capture::PacketSource* source = g_live_source.load()) source->request_stop();
 }
 
-double monotonic_seconds() {
-  timespec t{};
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
-}
 }  // namespace
 
 int run_live(const LiveRunOptions& options, std::FILE* out, std::FILE* err) {
@@ -121,41 +115,15 @@ int run_live(const LiveRunOptions& options, std::FILE* out, std::FILE* err) {
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
 
-  const double deadline = options.max_seconds > 0 ? monotonic_seconds() + options.max_seconds : 0;
-  capture::RawPacket raw;
-  bool failed = false;
-  for (bool running = true; running;) {
-    switch (source->next(raw)) {
-      case capture::ReadStatus::kPacket:
-        sensor.process(raw);
-        if (options.max_packets != 0 && sensor.counters().get(Counter::packets) >= options.max_packets) {
-          running = false;
-        }
-        break;
-      case capture::ReadStatus::kTimeout: {
-        timespec now{};
-        clock_gettime(CLOCK_REALTIME, &now);
-        sensor.idle(Timestamp{now.tv_sec * kNanosPerSecond + now.tv_nsec});
-        break;
-      }
-      case capture::ReadStatus::kEnd:
-        running = false;
-        break;
-      case capture::ReadStatus::kError:
-        error = source->error();
-        failed = true;
-        running = false;
-        break;
-    }
-    if (deadline != 0 && monotonic_seconds() >= deadline) running = false;
-  }
+  const bool complete =
+      run_source(*source, sensor, error, {options.max_packets, options.max_seconds});
   const capture::CaptureStats stats = source->stats();
   g_live_source.store(nullptr);
   sensor.finish();
   AnalyzeOptions report_options;
   report_options.json = options.json;
   report(report_options, summaries, sensor, stats, out);
-  if (failed) {
+  if (!complete) {
     std::fprintf(err, "rcds: %s\n", error.c_str());
     return 1;
   }

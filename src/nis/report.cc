@@ -32,17 +32,17 @@ void FlowSummaries::on_flow_closed(const flow::Flow& flow, flow::CloseReason rea
 void print_flows_text(std::FILE* out, const std::vector<FlowSummary>& flows) {
   std::fprintf(out, "flows: %zu\n", flows.size());
   for (const FlowSummary& f : flows) {
-    std::fprintf(out,
-                 "  #%" PRIu64 " %s %s%s proto=%s start=%s end=%s close=%s\n"
-                 "      c2s: %" PRIu64 " pkts %" PRIu64 " bytes in order, %u gaps (%" PRIu64
-                 " bytes)   s2c: %" PRIu64 " pkts %" PRIu64 " bytes in order, %u gaps (%" PRIu64
-                 " bytes)\n",
-                 f.id, f.key.to_string().c_str(), f.saw_handshake ? "" : " (mid-stream)", "",
-                 f.protocol.empty() ? "-" : f.protocol.c_str(),
-                 format_iso8601(f.first_seen).c_str(), format_iso8601(f.last_seen).c_str(),
-                 std::string(flow::name_of(f.close_reason)).c_str(), f.packets[0],
-                 f.stream_bytes[0], f.gaps[0], f.gap_bytes[0], f.packets[1], f.stream_bytes[1],
-                 f.gaps[1], f.gap_bytes[1]);
+    std::fprintf(
+        out,
+        "  #%" PRIu64
+        " %s %s%s proto=%s start=%s end=%s close=%s\n"
+        "      c2s: %" PRIu64 " pkts %" PRIu64 " bytes in order, %u gaps (%" PRIu64
+        " bytes)   s2c: %" PRIu64 " pkts %" PRIu64 " bytes in order, %u gaps (%" PRIu64 " bytes)\n",
+        f.id, f.key.to_string().c_str(), f.saw_handshake ? "" : " (mid-stream)", "",
+        f.protocol.empty() ? "-" : f.protocol.c_str(), format_iso8601(f.first_seen).c_str(),
+        format_iso8601(f.last_seen).c_str(), std::string(flow::name_of(f.close_reason)).c_str(),
+        f.packets[0], f.stream_bytes[0], f.gaps[0], f.gap_bytes[0], f.packets[1], f.stream_bytes[1],
+        f.gaps[1], f.gap_bytes[1]);
   }
 }
 

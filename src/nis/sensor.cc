@@ -38,25 +38,37 @@ void Sensor::process(const capture::RawPacket& raw) {
 
 void Sensor::finish() { tracker_.shutdown(last_); }
 
-bool run_source(capture::PacketSource& source, Sensor& sensor, std::string& error) {
+namespace {
+Timestamp clock_now(clockid_t clock) {
+  timespec now{};
+  clock_gettime(clock, &now);
+  return Timestamp{now.tv_sec * kNanosPerSecond + now.tv_nsec};
+}
+}  // namespace
+
+bool run_source(capture::PacketSource& source, Sensor& sensor, std::string& error,
+                const RunLimits& limits) {
+  const int64_t deadline_ns =
+      limits.max_seconds > 0
+          ? clock_now(CLOCK_MONOTONIC).ns + static_cast<int64_t>(limits.max_seconds * 1e9)
+          : 0;
   capture::RawPacket raw;
-  for (;;) {
+  for (uint64_t packets = 0;;) {
     switch (source.next(raw)) {
       case capture::ReadStatus::kPacket:
         sensor.process(raw);
+        if (limits.max_packets != 0 && ++packets >= limits.max_packets) return true;
         break;
-      case capture::ReadStatus::kTimeout: {
-        timespec now{};
-        clock_gettime(CLOCK_REALTIME, &now);
-        sensor.idle(Timestamp{now.tv_sec * kNanosPerSecond + now.tv_nsec});
+      case capture::ReadStatus::kTimeout:
+        sensor.idle(clock_now(CLOCK_REALTIME));
         break;
-      }
       case capture::ReadStatus::kEnd:
         return true;
       case capture::ReadStatus::kError:
         error = source.error();
         return false;
     }
+    if (deadline_ns != 0 && clock_now(CLOCK_MONOTONIC).ns >= deadline_ns) return true;
   }
 }
 

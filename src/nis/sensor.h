@@ -25,7 +25,10 @@ class Sensor {
   // Closes every flow at the time of the last packet.
   void finish();
   // Live capture with no traffic: lets timers run on wall-clock time.
-  void idle(Timestamp now) { tracker_.expire(now); defrag_.expire(now); }
+  void idle(Timestamp now) {
+    tracker_.expire(now);
+    defrag_.expire(now);
+  }
 
   Counters& counters() { return counters_; }
   flow::FlowTracker& tracker() { return tracker_; }
@@ -41,8 +44,15 @@ class Sensor {
   Timestamp last_;
 };
 
-// Reads `source` to its end (or until stopped) through `sensor`. Returns
+struct RunLimits {
+  uint64_t max_packets = 0;  // 0 = no limit
+  double max_seconds = 0;    // wall-clock; 0 = no limit
+};
+
+// Reads `source` to its end (or until stopped, or a limit) through `sensor`.
+// While a live source is silent, timers run on wall-clock time. Returns
 // false with `error` set when the source failed part-way.
-bool run_source(capture::PacketSource& source, Sensor& sensor, std::string& error);
+bool run_source(capture::PacketSource& source, Sensor& sensor, std::string& error,
+                const RunLimits& limits = {});
 
 }  // namespace rcds::nis

@@ -15,10 +15,9 @@ namespace rcds {
 
 // X(name, description)
 #define RCDS_ANOMALIES(X)                                                                       \
-  X(capture_truncated_packet, "captured length shorter than the headers need (snaplen cut)")    \
+  X(capture_truncated_packet, "captured length shorter than the wire length (snaplen cut)")     \
   X(capture_unknown_linktype, "packet of a link type the sensor does not decode")               \
   X(link_truncated, "link-layer header longer than the captured bytes")                         \
-  X(link_unknown_ethertype, "EtherType/protocol that is neither IPv4 nor IPv6")                 \
   X(vlan_too_deep, "more than four stacked 802.1Q/802.1ad tags")                                \
   X(ipv4_truncated, "IPv4 header longer than the captured bytes")                               \
   X(ipv4_bad_header_length, "IPv4 IHL below 5 or beyond the packet")                            \
@@ -32,7 +31,7 @@ namespace rcds {
   X(frag_too_large, "reassembled IP datagram would exceed 65535 bytes")                         \
   X(frag_timeout, "IP datagram never completed within the fragment timeout")                    \
   X(frag_memory_cap, "fragment dropped because the fragment memory cap was reached")            \
-  X(frag_bad_length, "non-final fragment not a multiple of 8 bytes; its odd tail was dropped")            \
+  X(frag_bad_length, "non-final fragment not a multiple of 8 bytes; its odd tail was dropped")  \
   X(tcp_truncated, "TCP header beyond the captured bytes")                                      \
   X(tcp_bad_header_length, "TCP data offset below 5 or beyond the segment")                     \
   X(tcp_bad_checksum, "TCP checksum wrong (only when verification is on)")                      \
@@ -46,32 +45,32 @@ namespace rcds {
   X(tcp_data_after_close, "data beyond the FIN sequence number")                                \
   X(tcp_flow_memory_cap, "per-direction out-of-order budget hit: holes turned into gaps")       \
   X(tcp_global_memory_cap, "global reassembly budget hit: holes turned into gaps")              \
-  X(flow_table_full, "flow table at its limit: the least recently seen flow was evicted")      \
+  X(flow_table_full, "flow table at its limit: the least recently seen flow was evicted")       \
   X(probe_buffer_full, "protocol probe still undecided after its byte budget")
 
 // X(name, description)
-#define RCDS_COUNTERS(X)                                                   \
-  X(packets, "packets read from the source")                               \
-  X(bytes, "bytes on the wire of those packets")                           \
-  X(filtered, "packets rejected by the BPF filter")                        \
-  X(ipv4_packets, "IPv4 packets")                                          \
-  X(ipv6_packets, "IPv6 packets")                                          \
-  X(non_ip_packets, "packets that carry neither IPv4 nor IPv6")            \
-  X(fragments, "IP fragments received")                                    \
-  X(datagrams_reassembled, "IP datagrams rebuilt from fragments")          \
-  X(tcp_segments, "TCP segments")                                          \
-  X(udp_datagrams, "UDP datagrams")                                        \
-  X(other_l4_packets, "IP packets of another transport (ICMP, ESP, ...)")  \
-  X(tcp_retransmissions, "TCP segments wholly made of bytes seen before")  \
-  X(tcp_out_of_order, "TCP segments buffered ahead of a hole")             \
-  X(tcp_gaps, "holes in a TCP direction reported to the decoder as a gap") \
-  X(tcp_gap_bytes, "bytes missing in those gaps")                          \
-  X(tcp_stream_bytes, "TCP payload bytes delivered in order to decoders")  \
+#define RCDS_COUNTERS(X)                                                     \
+  X(packets, "packets read from the source")                                 \
+  X(bytes, "bytes on the wire of those packets")                             \
+  X(filtered, "packets rejected by the BPF filter")                          \
+  X(ipv4_packets, "IPv4 packets")                                            \
+  X(ipv6_packets, "IPv6 packets")                                            \
+  X(non_ip_packets, "packets that carry neither IPv4 nor IPv6")              \
+  X(fragments, "IP fragments received")                                      \
+  X(datagrams_reassembled, "IP datagrams rebuilt from fragments")            \
+  X(tcp_segments, "TCP segments")                                            \
+  X(udp_datagrams, "UDP datagrams")                                          \
+  X(other_l4_packets, "IP packets of another transport (ICMP, ESP, ...)")    \
+  X(tcp_retransmissions, "TCP segments wholly made of bytes seen before")    \
+  X(tcp_out_of_order, "TCP segments buffered ahead of a hole")               \
+  X(tcp_gaps, "holes in a TCP direction reported to the decoder as a gap")   \
+  X(tcp_gap_bytes, "bytes missing in those gaps")                            \
+  X(tcp_stream_bytes, "TCP payload bytes delivered in order to decoders")    \
   X(tcp_pure_acks_without_flow, "payload-less TCP packets of no known flow") \
-  X(flows_created, "flows created")                                        \
-  X(flows_closed, "flows closed by FIN/RST")                               \
-  X(flows_timed_out, "flows closed by the idle timeout")                   \
-  X(flows_evicted, "flows closed to make room")                            \
+  X(flows_created, "flows created")                                          \
+  X(flows_closed, "flows closed by FIN/RST")                                 \
+  X(flows_timed_out, "flows closed by the idle timeout")                     \
+  X(flows_evicted, "flows closed to make room")                              \
   X(flows_claimed, "flows a protocol decoder claimed")
 
 enum class Anomaly : uint16_t {

@@ -69,8 +69,9 @@ TEST(Detect, ProbeBufferFullDecidesAndKeepsEveryByte) {
   options.flow.probe_bytes = 8;
   Harness h(options);
   // A probe that never makes up its mind.
-  h.registry().add({"undecided", Transport::kTcp, {80},
-                    [](ByteView, flow::Direction) { return flow::ProbeResult::kNeedMore; }});
+  h.registry().add({"undecided", Transport::kTcp, {80}, [](ByteView, flow::Direction) {
+                      return flow::ProbeResult::kNeedMore;
+                    }});
   Connection c;
   h.feed(c.c2s(0, "12345"));
   h.feed(c.c2s(5, "67890abc"));

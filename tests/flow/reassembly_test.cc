@@ -236,7 +236,8 @@ TEST(Reassembly, ResetDuringHandshakeDoesNotEndTheFlow) {
   Harness h;
   Connection c;
   h.feed(c.syn());
-  h.feed(testkit::tcp_frame(c.server, c.client, {0, c.client_isn + 1, testkit::kRst | testkit::kAck}, {}));
+  h.feed(testkit::tcp_frame(c.server, c.client,
+                            {0, c.client_isn + 1, testkit::kRst | testkit::kAck}, {}));
   h.feed(c.syn_ack());
   h.feed(c.ack());
   h.feed(c.c2s(0, "GET /"));

@@ -24,8 +24,9 @@ class DecoderTest : public ::testing::Test {
 };
 
 TEST_F(DecoderTest, EthernetIpv4Tcp) {
-  const Bytes frame = testkit::tcp_frame({"192.0.2.1", 1234}, {"198.51.100.7", 1863},
-                                         {0x01020304, 0x0A0B0C0D, 0x18, 512}, testkit::bytes_of("VER 1"));
+  const Bytes frame =
+      testkit::tcp_frame({"192.0.2.1", 1234}, {"198.51.100.7", 1863},
+                         {0x01020304, 0x0A0B0C0D, 0x18, 512}, testkit::bytes_of("VER 1"));
   ASSERT_EQ(decode(capture::kLinkEthernet, frame), DecodeResult::kOk);
   EXPECT_EQ(packet_.ip_version, 4);
   EXPECT_EQ(packet_.source.to_string(), "192.0.2.1");
@@ -42,7 +43,8 @@ TEST_F(DecoderTest, EthernetIpv4Tcp) {
 }
 
 TEST_F(DecoderTest, VlanAndQinQTags) {
-  Bytes frame = testkit::tcp_frame({"10.0.0.1", 1}, {"10.0.0.2", 2}, {}, testkit::bytes_of("x"), 100);
+  Bytes frame =
+      testkit::tcp_frame({"10.0.0.1", 1}, {"10.0.0.2", 2}, {}, testkit::bytes_of("x"), 100);
   ASSERT_EQ(decode(capture::kLinkEthernet, frame), DecodeResult::kOk);
   EXPECT_EQ(packet_.vlan_id, 100);
   // Put an 802.1ad outer tag in front of the 802.1Q one.
@@ -58,10 +60,11 @@ TEST_F(DecoderTest, VlanAndQinQTags) {
 }
 
 TEST_F(DecoderTest, Ipv6WithExtensionHeaderChain) {
-  Bytes frame = testkit::tcp_frame({"2001:db8::1", 5000}, {"2001:db8::2", 80}, {}, testkit::bytes_of("hi"));
+  Bytes frame =
+      testkit::tcp_frame({"2001:db8::1", 5000}, {"2001:db8::2", 80}, {}, testkit::bytes_of("hi"));
   // Insert hop-by-hop (8 bytes) and destination options (16 bytes) headers.
   const size_t ip = 14;
-  Bytes hop = {60, 0, 1, 4, 0, 0, 0, 0};  // next: destination options
+  Bytes hop = {60, 0, 1, 4, 0, 0, 0, 0};                          // next: destination options
   Bytes dst = {6, 1, 1, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};  // next: TCP
   frame[ip + 6] = 0;  // base header's next header: hop-by-hop
   frame.insert(frame.begin() + ip + 40, dst.begin(), dst.end());
@@ -89,7 +92,8 @@ TEST_F(DecoderTest, Ipv6FragmentHeaderMarksFragment) {
 }
 
 TEST_F(DecoderTest, EveryLinkType) {
-  const Bytes eth = testkit::tcp_frame({"10.1.1.1", 7}, {"10.1.1.2", 8}, {}, testkit::bytes_of("p"));
+  const Bytes eth =
+      testkit::tcp_frame({"10.1.1.1", 7}, {"10.1.1.2", 8}, {}, testkit::bytes_of("p"));
   const Bytes ip(eth.begin() + 14, eth.end());
   auto with = [&ip](Bytes head) {
     head.insert(head.end(), ip.begin(), ip.end());
@@ -97,8 +101,9 @@ TEST_F(DecoderTest, EveryLinkType) {
   };
   EXPECT_EQ(decode(capture::kLinkRaw, ip), DecodeResult::kOk);
   EXPECT_EQ(decode(capture::kLinkIpv4, ip), DecodeResult::kOk);
-  EXPECT_EQ(decode(capture::kLinkNull, with({2, 0, 0, 0})), DecodeResult::kOk);   // little-endian host
-  EXPECT_EQ(decode(capture::kLinkNull, with({0, 0, 0, 2})), DecodeResult::kOk);   // big-endian host
+  EXPECT_EQ(decode(capture::kLinkNull, with({2, 0, 0, 0})),
+            DecodeResult::kOk);  // little-endian host
+  EXPECT_EQ(decode(capture::kLinkNull, with({0, 0, 0, 2})), DecodeResult::kOk);  // big-endian host
   EXPECT_EQ(decode(capture::kLinkLoop, with({0, 0, 0, 2})), DecodeResult::kOk);
   Bytes sll(16, 0);
   sll[14] = 0x08;
@@ -117,8 +122,10 @@ TEST_F(DecoderTest, EveryLinkType) {
 }
 
 TEST_F(DecoderTest, EveryTruncationIsMalformedNeverACrash) {
-  const Bytes v4 = testkit::tcp_frame({"10.0.0.1", 1}, {"10.0.0.2", 2}, {}, testkit::bytes_of("data"));
-  const Bytes v6 = testkit::udp_frame({"2001:db8::1", 1}, {"2001:db8::2", 2}, testkit::bytes_of("data"));
+  const Bytes v4 =
+      testkit::tcp_frame({"10.0.0.1", 1}, {"10.0.0.2", 2}, {}, testkit::bytes_of("data"));
+  const Bytes v6 =
+      testkit::udp_frame({"2001:db8::1", 1}, {"2001:db8::2", 2}, testkit::bytes_of("data"));
   for (const Bytes* frame : {&v4, &v6}) {
     for (size_t n = 0; n < frame->size(); ++n) {
       const Bytes cut(frame->begin(), frame->begin() + static_cast<std::ptrdiff_t>(n));

@@ -51,7 +51,8 @@ std::string payload_of(size_t n) {
 
 TEST_F(DefragTest, Ipv4FragmentsInAnyOrder) {
   const std::string data = payload_of(3000);
-  const Bytes frame = testkit::udp_frame({"10.0.0.1", 1000}, {"10.0.0.2", 2000}, testkit::bytes_of(data));
+  const Bytes frame =
+      testkit::udp_frame({"10.0.0.1", 1000}, {"10.0.0.2", 2000}, testkit::bytes_of(data));
   auto fragments = testkit::ipv4_fragments(frame, 512);
   ASSERT_EQ(fragments.size(), 6u);
   std::mt19937 rng(5);
@@ -68,7 +69,8 @@ TEST_F(DefragTest, Ipv4FragmentsInAnyOrder) {
 
 TEST_F(DefragTest, Ipv6FragmentsInAnyOrder) {
   const std::string data = payload_of(2500);
-  const Bytes frame = testkit::tcp_frame({"2001:db8::1", 1000}, {"2001:db8::2", 80}, {}, testkit::bytes_of(data));
+  const Bytes frame =
+      testkit::tcp_frame({"2001:db8::1", 1000}, {"2001:db8::2", 80}, {}, testkit::bytes_of(data));
   auto fragments = testkit::ipv6_fragments(frame, 1000, 77);
   std::reverse(fragments.begin(), fragments.end());
   const auto done = feed(fragments);
@@ -111,10 +113,12 @@ TEST(DefragCap, MemoryCapDropsNewFragments) {
   Defragmenter defrag(options, counters);
   for (uint16_t id = 0; id < 100; ++id) {
     Bytes l4(1200, 0);
-    const Bytes ip = testkit::ipv4_packet("10.0.0.1", "10.0.0.2", 17, l4, id, 0x2000);  // MF, offset 0
+    const Bytes ip =
+        testkit::ipv4_packet("10.0.0.1", "10.0.0.2", 17, l4, id, 0x2000);  // MF, offset 0
     const Bytes frame = testkit::ethernet(ip, 0x0800);
     Packet p;
-    ASSERT_EQ(decoder.decode(capture::kLinkEthernet, {frame.data(), frame.size()}, {}, p), DecodeResult::kOk);
+    ASSERT_EQ(decoder.decode(capture::kLinkEthernet, {frame.data(), frame.size()}, {}, p),
+              DecodeResult::kOk);
     ByteView out;
     EXPECT_FALSE(defrag.add(p, out));
     EXPECT_LE(defrag.memory_in_use(), options.memory_cap_bytes);
@@ -126,10 +130,12 @@ TEST(DefragCap, OversizedDatagramIsRefused) {
   Counters counters;
   PacketDecoder decoder({}, counters);
   Defragmenter defrag({}, counters);
-  const Bytes ip = testkit::ipv4_packet("10.0.0.1", "10.0.0.2", 17, Bytes(100, 0), 9, 8189);  // offset 65512
+  const Bytes ip =
+      testkit::ipv4_packet("10.0.0.1", "10.0.0.2", 17, Bytes(100, 0), 9, 8189);  // offset 65512
   const Bytes frame = testkit::ethernet(ip, 0x0800);
   Packet p;
-  ASSERT_EQ(decoder.decode(capture::kLinkEthernet, {frame.data(), frame.size()}, {}, p), DecodeResult::kOk);
+  ASSERT_EQ(decoder.decode(capture::kLinkEthernet, {frame.data(), frame.size()}, {}, p),
+            DecodeResult::kOk);
   ByteView out;
   EXPECT_FALSE(defrag.add(p, out));
   EXPECT_EQ(counters.get(Anomaly::frag_too_large), 1u);

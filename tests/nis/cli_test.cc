@@ -93,7 +93,8 @@ TEST(Cli, DumpStreamsWritesEachDirection) {
 }
 
 TEST(Cli, JsonReportHasFlowsAndSummary) {
-  const Result r = run("analyze --json " + testdata("suri_bug3286_rst_synack_evasion_windows.pcap"));
+  const Result r =
+      run("analyze --json " + testdata("suri_bug3286_rst_synack_evasion_windows.pcap"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find(R"("type":"flow")"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find(R"("stream_bytes":343)"), std::string::npos) << r.output;

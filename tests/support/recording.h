@@ -102,7 +102,9 @@ struct Connection {
   uint32_t client_isn = 1000;
   uint32_t server_isn = 5000;
 
-  testkit::Bytes syn() const { return testkit::tcp_frame(client, server, {client_isn, 0, testkit::kSyn}, {}); }
+  testkit::Bytes syn() const {
+    return testkit::tcp_frame(client, server, {client_isn, 0, testkit::kSyn}, {});
+  }
   testkit::Bytes syn_ack() const {
     return testkit::tcp_frame(server, client,
                               {server_isn, client_isn + 1, testkit::kSyn | testkit::kAck}, {});

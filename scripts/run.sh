@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The README's first command: install what is needed, build the release
+# preset and run the sensor on the sample captures kept in the repository.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/deps.sh
+cmake --preset release >/dev/null
+cmake --build --preset release --target rcds
+
+rcds=build/release/apps/rcds
+for sample in live_escargot_msnpjs_msnp8.pcap suri_bug3286_rst_synack_evasion_linux.pcap; do
+  echo
+  echo "== rcds analyze testdata/pcaps/$sample"
+  "$rcds" analyze "testdata/pcaps/$sample"
+done
