@@ -98,12 +98,15 @@ void Delivery::detect(Flow& flow, Direction direction, ByteView bytes, Timestamp
   if (full) {
     // Decide on what fits; deliver the rest straight after the replay.
     const size_t room = probe_bytes_ - buffer.size();
-    probe.chunks.push_back({direction, time, buffer.size(), room});
-    buffer.insert(buffer.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(room));
+    if (room > 0) {
+      probe.chunks.push_back({direction, time, buffer.size(), room});
+      buffer.insert(buffer.end(), bytes.begin(),
+                    bytes.begin() + static_cast<std::ptrdiff_t>(room));
+    }
     counters_.add(Anomaly::probe_buffer_full);
     decide(flow, classify(flow, true), time);
     if (flow.detect == DetectState::kClaimed) {
-      flow.handler->on_data(direction, bytes.subspan(room), time);
+      flow.handler->on_data(direction, bytes.subspan(room), time);  // never empty: room < size
     }
     return;
   }

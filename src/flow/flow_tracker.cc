@@ -106,21 +106,22 @@ void FlowTracker::shutdown(Timestamp now) {
   }
 }
 
-void FlowTracker::process(const net::Packet& packet) {
+void FlowTracker::process(const net::Packet& packet) { process(packet, hash_of(packet)); }
+
+void FlowTracker::process(const net::Packet& packet, uint64_t hash) {
   if (packet.timestamp.ns >= next_expiry_ns_) {
     expire(packet.timestamp);
     next_expiry_ns_ = packet.timestamp.ns + kExpiryInterval;
   }
   if (packet.is_tcp()) {
-    process_tcp(packet);
+    process_tcp(packet, hash);
   } else if (packet.is_udp()) {
-    process_udp(packet);
+    process_udp(packet, hash);
   }
 }
 
-void FlowTracker::process_udp(const net::Packet& packet) {
+void FlowTracker::process_udp(const net::Packet& packet, uint64_t hash) {
   const FlowKey key = packet.flow_key();
-  const uint64_t hash = symmetric_hash(key);
   Direction direction = Direction::kClientToServer;
   Flow* flow = table_.find(key, hash, direction);
   if (flow == nullptr) {
@@ -137,14 +138,13 @@ void FlowTracker::process_udp(const net::Packet& packet) {
   if (!packet.payload.empty()) delivery_.data(*flow, direction, packet.payload, packet.timestamp);
 }
 
-void FlowTracker::process_tcp(const net::Packet& packet) {
+void FlowTracker::process_tcp(const net::Packet& packet, uint64_t hash) {
   const net::TcpInfo& tcp = packet.tcp;
   const bool syn = tcp.has(net::kTcpSyn);
   const bool ack = tcp.has(net::kTcpAck);
   const bool rst = tcp.has(net::kTcpRst);
   const bool fin = tcp.has(net::kTcpFin);
   const FlowKey key = packet.flow_key();
-  const uint64_t hash = symmetric_hash(key);
   Direction direction = Direction::kClientToServer;
   Flow* flow = table_.find(key, hash, direction);
 

@@ -45,6 +45,17 @@ class FlowTracker {
 
   // A TCP or UDP packet (not a fragment). Other packets are ignored.
   void process(const net::Packet& packet);
+  // The flow-table hash of a TCP/UDP packet (0 for anything else).
+  static uint64_t hash_of(const net::Packet& packet) {
+    if (!packet.is_tcp() && !packet.is_udp()) return 0;
+    return symmetric_hash(packet.flow_key());
+  }
+  // Cache hints for a packet that will be processed soon: first its table
+  // slot, then (a step later, once the slot is cached) its flow.
+  void prefetch_slot(uint64_t hash) const { table_.prefetch_slot(hash); }
+  void prefetch_flow(uint64_t hash) const { table_.prefetch_flow(hash); }
+  // The same as process(packet) with the packet's hash_of() already known.
+  void process(const net::Packet& packet, uint64_t hash);
   // Closes flows idle for longer than their timeout at `now`.
   void expire(Timestamp now);
   // Closes every flow (end of capture, sensor stop).
@@ -54,8 +65,8 @@ class FlowTracker {
   const MemoryBudget& budget() const { return budget_; }
 
  private:
-  void process_tcp(const net::Packet& packet);
-  void process_udp(const net::Packet& packet);
+  void process_tcp(const net::Packet& packet, uint64_t hash);
+  void process_udp(const net::Packet& packet, uint64_t hash);
   Flow* create(const FlowKey& client_to_server, uint64_t hash, Timestamp time, uint8_t lru_class);
   void close(Flow* flow, CloseReason reason, Timestamp time);
   void refresh(Flow* flow, Timestamp time);

@@ -119,11 +119,15 @@ bool Defragmenter::add(const Packet& fragment, ByteView& datagram) {
   Pending& pending = it->second;
 
   if (end > pending.data.size()) {
+    // Grow to exactly `end` (reserve, not resize's doubling) so what is
+    // charged is what is allocated.
     const size_t before = pending.data.capacity();
-    if (memory_in_use_ + end - pending.data.size() > options_.memory_cap_bytes) {
+    const size_t after = std::max<size_t>(before, end);
+    if (memory_in_use_ + (after - before) > options_.memory_cap_bytes) {
       counters_.add(Anomaly::frag_memory_cap);
       return false;
     }
+    pending.data.reserve(after);
     pending.data.resize(end);
     memory_in_use_ += pending.data.capacity() - before;
   }
@@ -163,6 +167,14 @@ bool Defragmenter::add(const Packet& fragment, ByteView& datagram) {
   if (!fragment.fragment.more && pending.total_length < 0) pending.total_length = end;
 
   if (!complete(pending)) return false;
+  // The offset-0 fragment may carry a longer header than the one checked
+  // above; the rebuilt IPv4 datagram must still fit its 16-bit length.
+  if (pending.ip_version == 4 &&
+      pending.header.size() + static_cast<size_t>(pending.total_length) > kMaxDatagram) {
+    counters_.add(Anomaly::frag_too_large);
+    drop(it);
+    return false;
+  }
   rebuild(pending, key);
   drop(it);
   counters_.add(Counter::datagrams_reassembled);

@@ -21,7 +21,16 @@ class Sensor {
   Sensor(const SensorOptions& options, const flow::ProtocolRegistry& registry,
          flow::StreamHandlerFactory& factory);
 
-  void process(const capture::RawPacket& raw);
+  void process(const capture::RawPacket& raw) {
+    if (decode(raw, packet_)) deliver(packet_);
+  }
+  // The two halves of process(), for callers that decode ahead (run_source):
+  // counts and decodes `raw` into `out`, false when there is nothing to
+  // deliver; then defragments and hands the packet to the flow layer.
+  bool decode(const capture::RawPacket& raw, net::Packet& out);
+  // `hash` is flow::FlowTracker::hash_of(packet) when the caller has it.
+  void deliver(net::Packet& packet, uint64_t hash);
+  void deliver(net::Packet& packet) { deliver(packet, flow::FlowTracker::hash_of(packet)); }
   // Closes every flow at the time of the last packet.
   void finish();
   // Live capture with no traffic: lets timers run on wall-clock time.

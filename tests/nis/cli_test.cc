@@ -9,6 +9,7 @@
 
 #include <array>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -152,6 +153,36 @@ TEST(Cli, LiveCaptureOnLoopbackSeesATcpConversation) {
   EXPECT_NE(r.output.find(R"("stream_bytes":22)"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find(R"("close":"fin")"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("kernel_dropped"), std::string::npos) << r.output;
+}
+
+TEST(Cli, SigintStopsLiveCaptureAndPrintsFinalCounters) {
+  if (geteuid() != 0) GTEST_SKIP() << "live capture needs root";
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    dup2(out[1], STDERR_FILENO);
+    close(out[0]);
+    execl(RCDS_BINARY, RCDS_BINARY, "capture", "-i", "lo", "-f", "udp port 47124",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out[1]);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  ASSERT_EQ(kill(child, SIGINT), 0);
+  std::string output;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(out[0], buf, sizeof buf)) > 0) output.append(buf, static_cast<size_t>(n));
+  close(out[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status)) << output;
+  EXPECT_EQ(WEXITSTATUS(status), 0) << output;
+  EXPECT_NE(output.find("kernel_dropped"), std::string::npos) << output;
+  EXPECT_NE(output.find("anomalies:"), std::string::npos) << output;
 }
 
 }  // namespace
