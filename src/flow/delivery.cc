@@ -100,8 +100,7 @@ void Delivery::detect(Flow& flow, Direction direction, ByteView bytes, Timestamp
     const size_t room = probe_bytes_ - buffer.size();
     if (room > 0) {
       probe.chunks.push_back({direction, time, buffer.size(), room});
-      buffer.insert(buffer.end(), bytes.begin(),
-                    bytes.begin() + static_cast<std::ptrdiff_t>(room));
+      buffer.insert(buffer.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(room));
     }
     counters_.add(Anomaly::probe_buffer_full);
     decide(flow, classify(flow, true), time);
