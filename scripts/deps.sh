@@ -9,7 +9,7 @@ packages=(
   clang libclang-rt-14-dev clang-format clang-tidy   # fuzzers, formatting, lint
   libpcap-dev libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev
   libnids-dev libnet1-dev tshark tcpdump            # test anchors and independent decoders
-  python3 procps
+  python3 procps libssl-dev
 )
 
 missing=()

@@ -103,8 +103,8 @@ Bytes ethernet(const Bytes& ip_packet, uint16_t ether_type, uint16_t vlan) {
   return f;
 }
 
-Bytes ipv4_packet(const std::string& from, const std::string& to, uint8_t protocol,
-                  const Bytes& l4, uint16_t id, uint16_t flags_offset) {
+Bytes ipv4_packet(const std::string& from, const std::string& to, uint8_t protocol, const Bytes& l4,
+                  uint16_t id, uint16_t flags_offset) {
   return ip_packet(parse(from), parse(to), protocol, l4, id, flags_offset);
 }
 

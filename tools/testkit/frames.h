@@ -39,8 +39,8 @@ Bytes tcp_frame(const Host& from, const Host& to, const TcpFields& tcp, const By
 // Ethernet II + IPv4 or IPv6 + UDP.
 Bytes udp_frame(const Host& from, const Host& to, const Bytes& payload);
 // IPv4 datagram (no link header) carrying `l4` as protocol `protocol`.
-Bytes ipv4_packet(const std::string& from, const std::string& to, uint8_t protocol,
-                  const Bytes& l4, uint16_t id = 1, uint16_t flags_offset = 0);
+Bytes ipv4_packet(const std::string& from, const std::string& to, uint8_t protocol, const Bytes& l4,
+                  uint16_t id = 1, uint16_t flags_offset = 0);
 Bytes ethernet(const Bytes& ip_packet, uint16_t ether_type, uint16_t vlan = 0);
 
 // The same Ethernet II + IPv4 + TCP frame as tcp_frame (no VLAN), written
