@@ -57,7 +57,7 @@ constexpr int64_t kTimeSteps[8] = {
 // Keeps one input's work bounded whatever its lengths say.
 constexpr size_t kMaxGeneratedBytes = 256 * 1024;
 
-// A probe that needs more than 4 bytes, never decides when the first two
+// A probe that needs at least 4 bytes, never decides when the first two
 // bytes are equal (so the 64-byte probe buffer fills up), and otherwise
 // claims a quarter of the flows by content, client side only.
 flow::ProbeResult probe(ByteView first, flow::Direction direction) {

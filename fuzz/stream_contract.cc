@@ -10,6 +10,10 @@ namespace {
 // TCP gaps are sequence-number distances: anything at or above 2^31 is a
 // negative distance that wrapped.
 constexpr uint64_t kMaxGap = uint64_t{1} << 31;
+// The largest window TCP can advertise (65535 << 14). Once the tracker has
+// jumped further than that, sequence numbers it dropped as old may lie ahead
+// again, so which bytes a later gap may cover is no longer well defined.
+constexpr uint64_t kMaxWindow = uint64_t{1} << 30;
 
 IpAddress host(bool v6, uint8_t network, uint8_t number) {
   if (v6) {
@@ -151,7 +155,8 @@ void StreamContract::Handler::on_gap(flow::Direction direction, uint64_t length,
   contract.check_budget();
   Half& h = half[flow::index_of(direction)];
   const Lane& lane = contract.lanes_[h.lane];
-  if (h.base_known && !lane.raw && length < kMaxGap) {
+  if (length >= kMaxWindow) h.beyond_window = true;
+  if (h.base_known && !lane.raw && !h.beyond_window) {
     const uint32_t gap_seq = h.base + static_cast<uint32_t>(h.offset);
     // The packet being processed may belong to the next flow (a SYN reusing
     // the tuple closes this one first), and no gap can rightly cover it.

@@ -83,7 +83,8 @@ class StreamContract final : public flow::StreamHandlerFactory, public flow::Flo
     uint64_t data = 0;
     uint64_t gap_bytes = 0;
     bool base_known = false;
-    uint32_t base = 0;  // sequence number of stream offset 0
+    bool beyond_window = false;  // a gap of 2^30 or more was reported
+    uint32_t base = 0;           // sequence number of stream offset 0
     // Chunks delivered before the base was known: (offset, bytes).
     std::vector<std::pair<uint64_t, std::vector<uint8_t>>> early;
   };

@@ -4,9 +4,13 @@
 # the committed corpus never grows). Fails if any harness crashes, leaks,
 # times out or runs out of memory; the input that did it is kept.
 #
+# First every reproducer in fuzz/crashes/<harness>/ is replayed: those of
+# fixed bugs must run clean; those listed in fuzz/crashes/OPEN (bugs still
+# open) are only reported, and flagged when they start passing.
+#
 # Usage: scripts/fuzz.sh [SECONDS]       (per harness, default 30)
 # Environment:
-#   FUZZ_HARNESSES  space-separated subset to run (default: all four)
+#   FUZZ_HARNESSES  space-separated subset to run (default: all five)
 #   FUZZ_ARTIFACTS  where crashing inputs and logs go (default build/fuzz/artifacts)
 #   FUZZ_JOBS       ninja parallelism (default 2)
 set -euo pipefail
@@ -19,7 +23,7 @@ fi
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-harnesses=(${FUZZ_HARNESSES:-packet_fuzz reassembly_fuzz pcapng_fuzz pcap_fuzz})
+read -r -a harnesses <<<"${FUZZ_HARNESSES:-packet_fuzz reassembly_fuzz pcapng_fuzz pcap_fuzz msnp_fuzz}"
 artifacts="${FUZZ_ARTIFACTS:-$root/build/fuzz/artifacts}"
 
 cmake --preset fuzz >/dev/null
@@ -41,6 +45,22 @@ for h in "${harnesses[@]}"; do
   args=(-max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
         -artifact_prefix="$artifacts/$h-")
   if [[ -f "fuzz/$h.dict" ]]; then args+=(-dict="fuzz/$h.dict"); fi
+  for input in "fuzz/crashes/$h"/*; do
+    [[ -f "$input" ]] || continue
+    name="$h/$(basename "$input")"
+    known_open=0
+    grep -qxF "$name" fuzz/crashes/OPEN 2>/dev/null && known_open=1
+    if "build/fuzz/fuzz/$h" "$input" >"$artifacts/replay.log" 2>&1; then
+      ((known_open)) && echo "== $name: passes now, remove it from fuzz/crashes/OPEN"
+    elif ((known_open)); then
+      echo "== $name: still fails (known open bug)"
+    else
+      echo "== $name: REGRESSION, a fixed bug is back" >&2
+      grep -E "==rcds-fuzz==|ERROR:|SUMMARY:" "$artifacts/replay.log" >&2 || true
+      failed+=("$name")
+    fi
+  done
+
   log="$artifacts/$h.log"
   echo "== $h: fuzzing for ${seconds}s (log: $log)"
   status=0

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "nis/handlers.h"
+#include "nis/msnp_report.h"
 #include "nis/report.h"
 #include "nis/stream_dump.h"
 
@@ -41,12 +42,16 @@ bool prepare_dump_directory(const std::string& dir, std::FILE* err) {
 }
 
 void report(const AnalyzeOptions& options, FlowSummaries& summaries, Sensor& sensor,
-            const capture::CaptureStats& stats, std::FILE* out) {
+            const capture::CaptureStats& stats, const MsnpReport& msnp, std::FILE* out) {
   if (options.json) {
     print_json(out, summaries.flows(), sensor.counters(), stats);
+    print_msnp(out, msnp, true);
     return;
   }
-  if (!options.quiet) print_flows_text(out, summaries.flows());
+  if (!options.quiet) {
+    print_flows_text(out, summaries.flows());
+    print_msnp(out, msnp, false);
+  }
   print_counters_text(out, sensor.counters(), stats);
 }
 
@@ -60,20 +65,26 @@ int run_analyze(const AnalyzeOptions& options, std::FILE* out, std::FILE* err) {
     return 1;
   }
   flow::ProtocolRegistry registry;
+  registry.add(proto::msnp::msnp_protocol_spec());
   CountingFactory counting;
+  NullFactory nobody;
   DumpFactory dumping(options.dump_directory);
-  flow::StreamHandlerFactory* factory = &counting;
-  if (!options.dump_directory.empty()) {
-    if (!prepare_dump_directory(options.dump_directory, err)) return 1;
-    factory = &dumping;
-  }
-  Sensor sensor(options.sensor, registry, *factory);
+  const bool dump = !options.dump_directory.empty();
+  if (dump && !prepare_dump_directory(options.dump_directory, err)) return 1;
+  MsnpReport msnp(options.json);
+  // Decoders take the flows they know; the others are counted, or, with
+  // --dump-streams, every flow (decoded or not) is also written out.
+  MsnpFactory msnp_factory(dump ? static_cast<flow::StreamHandlerFactory&>(nobody) : counting,
+                           msnp);
+  TeeFactory decode_and_dump(msnp_factory, dumping);
+  Sensor sensor(options.sensor, registry,
+                dump ? static_cast<flow::StreamHandlerFactory&>(decode_and_dump) : msnp_factory);
   FlowSummaries summaries(registry);
   if (!options.quiet) sensor.tracker().set_observer(&summaries);
 
   const bool complete = run_source(*source, sensor, error);
   sensor.finish();
-  report(options, summaries, sensor, source->stats(), out);
+  report(options, summaries, sensor, source->stats(), msnp, out);
   if (!dumping.error().empty()) {
     std::fprintf(err, "rcds: dumping streams: %s\n", dumping.error().c_str());
     return 1;
@@ -103,8 +114,11 @@ int run_live(const LiveRunOptions& options, std::FILE* out, std::FILE* err) {
     return 1;
   }
   flow::ProtocolRegistry registry;
+  registry.add(proto::msnp::msnp_protocol_spec());
   CountingFactory counting;
-  Sensor sensor(options.sensor, registry, counting);
+  MsnpReport msnp(options.json, /*content=*/false);  // live: no message content kept
+  MsnpFactory msnp_factory(counting, msnp);
+  Sensor sensor(options.sensor, registry, msnp_factory);
   FlowSummaries summaries(registry);
   sensor.tracker().set_observer(&summaries);
 
@@ -122,7 +136,7 @@ int run_live(const LiveRunOptions& options, std::FILE* out, std::FILE* err) {
   sensor.finish();
   AnalyzeOptions report_options;
   report_options.json = options.json;
-  report(report_options, summaries, sensor, stats, out);
+  report(report_options, summaries, sensor, stats, msnp, out);
   if (!complete) {
     std::fprintf(err, "rcds: %s\n", error.c_str());
     return 1;

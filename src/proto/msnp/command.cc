@@ -1,0 +1,292 @@
+#include "proto/msnp/command.h"
+
+#include <algorithm>
+
+namespace rcds::proto::msnp {
+
+std::string_view name_of(ConnectionType type) {
+  switch (type) {
+    case ConnectionType::kUnknown:
+      return "unknown";
+    case ConnectionType::kNotification:
+      return "ns";
+    case ConnectionType::kDispatch:
+      return "ds";
+    case ConnectionType::kSwitchboard:
+      return "sb";
+    case ConnectionType::kMsnftp:
+      return "msnftp";
+  }
+  return "unknown";
+}
+
+namespace {
+
+bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// Where a command may appear and whether it carries a TrID (so a
+// resynchronisation candidate can be checked strictly: a line of prose that
+// happens to start with "BYE " is not accepted as "BYE <account>" unless its
+// shape fits).
+enum Flags : uint16_t {
+  kNs = 1 << 0,          // notification / dispatch connection
+  kSb = 1 << 1,          // switchboard
+  kFtp = 1 << 2,         // MSNFTP transfer connection
+  kC2S = 1 << 3,         // sent by clients
+  kS2C = 1 << 4,         // sent by servers
+  kTridC2S = 1 << 5,     // the client form starts with a numeric TrID
+  kTridS2C = 1 << 6,     // the server form starts with a numeric TrID
+  kPayloadC2S = 1 << 7,  // may carry a payload client to server (§2.1)
+  kPayloadS2C = 1 << 8,  // may carry a payload server to client (§2.1)
+};
+
+struct Known {
+  std::string_view name;
+  uint16_t flags;
+  uint8_t min_version;  // payload rule applies from this MSNP version on
+};
+
+constexpr uint16_t kBoth = kC2S | kS2C;
+constexpr uint16_t kTrid = kTridC2S | kTridS2C;
+
+// Sorted by name for binary search.
+constexpr Known kKnown[] = {
+    {"ACK", kSb | kS2C | kTridS2C, 0},
+    {"ADC", kNs | kBoth | kTrid, 0},
+    {"ADD", kNs | kBoth | kTrid, 0},
+    {"ADG", kNs | kBoth | kTrid, 0},
+    {"ADL", kNs | kBoth | kTrid | kPayloadC2S | kPayloadS2C, 13},
+    {"ANS", kSb | kBoth | kTrid, 0},
+    {"BLP", kNs | kBoth | kTridC2S, 0},
+    {"BPR", kNs | kS2C, 0},
+    {"BYE", kSb | kFtp | kBoth, 0},
+    {"CAL", kSb | kBoth | kTrid, 0},
+    {"CCL", kFtp | kBoth, 0},
+    {"CHG", kNs | kBoth | kTrid, 0},
+    {"CHL", kNs | kS2C | kTridS2C, 0},
+    {"CVR", kNs | kBoth | kTrid, 0},
+    {"DEL", kNs | kBoth | kTrid | kPayloadC2S, 21},
+    {"FIL", kFtp | kBoth, 0},
+    {"FLN", kNs | kS2C, 0},
+    {"FQY", kNs | kBoth | kTrid | kPayloadC2S | kPayloadS2C, 13},
+    {"GCF", kNs | kBoth | kTrid | kPayloadS2C, 11},
+    {"GTC", kNs | kBoth | kTridC2S, 0},
+    {"ILN", kNs | kS2C | kTridS2C, 0},
+    {"INF", kNs | kBoth | kTrid, 0},
+    {"IPG", kNs | kS2C | kPayloadS2C, 0},
+    {"IRO", kSb | kS2C | kTridS2C, 0},
+    {"JOI", kSb | kS2C, 0},
+    {"LSG", kNs | kS2C, 0},
+    {"LST", kNs | kBoth, 0},
+    {"MSG", kNs | kSb | kBoth | kTridC2S | kPayloadC2S | kPayloadS2C, 0},
+    {"NAK", kSb | kS2C | kTridS2C, 0},
+    {"NFY", kNs | kS2C | kPayloadS2C, 21},
+    {"NLN", kNs | kS2C, 0},
+    {"NOT", kNs | kS2C | kPayloadS2C, 0},
+    {"OUT", kNs | kSb | kBoth, 0},
+    {"PNG", kNs | kC2S, 0},
+    {"PRP", kNs | kBoth, 0},
+    {"PUT", kNs | kBoth | kTrid | kPayloadC2S | kPayloadS2C, 21},
+    {"QNG", kNs | kS2C, 0},
+    {"QRY", kNs | kBoth | kTrid | kPayloadC2S, 0},
+    {"REA", kNs | kBoth | kTrid, 0},
+    {"REG", kNs | kBoth | kTrid, 0},
+    {"REM", kNs | kBoth | kTrid, 0},
+    {"RMG", kNs | kBoth | kTrid, 0},
+    {"RML", kNs | kBoth | kTrid | kPayloadC2S, 13},
+    {"RNG", kNs | kS2C, 0},
+    {"SBP", kNs | kBoth | kTrid, 0},
+    {"SBS", kNs | kS2C | kTridS2C, 0},
+    {"SDC", kNs | kBoth | kTrid | kPayloadC2S, 0},
+    {"SDG", kNs | kBoth | kTrid | kPayloadC2S | kPayloadS2C, 21},
+    {"SYN", kNs | kBoth | kTrid, 0},
+    {"TFR", kFtp | kBoth, 0},
+    {"UBM", kNs | kS2C | kPayloadS2C, 14},
+    {"UBN", kNs | kS2C | kPayloadS2C, 13},
+    {"UBX", kNs | kS2C | kPayloadS2C, 11},
+    {"URL", kNs | kBoth | kTrid, 0},
+    {"USR", kNs | kSb | kFtp | kBoth | kTrid, 0},
+    {"UUM", kNs | kC2S | kTridC2S | kPayloadC2S, 14},
+    {"UUN", kNs | kC2S | kTridC2S | kPayloadC2S, 13},
+    {"UUX", kNs | kBoth | kTrid | kPayloadC2S, 11},
+    {"VER", kNs | kFtp | kBoth | kTrid, 0},
+    {"XFR", kNs | kBoth | kTrid, 0},
+};
+
+static_assert(std::is_sorted(std::begin(kKnown), std::end(kKnown),
+                             [](const Known& a, const Known& b) { return a.name < b.name; }));
+
+const Known* find_known(std::string_view name) {
+  const auto* it = std::lower_bound(std::begin(kKnown), std::end(kKnown), name,
+                                    [](const Known& k, std::string_view n) { return k.name < n; });
+  if (it == std::end(kKnown) || it->name != name) return nullptr;
+  return it;
+}
+
+uint16_t type_mask(ConnectionType type) {
+  switch (type) {
+    case ConnectionType::kNotification:
+    case ConnectionType::kDispatch:
+      return kNs;
+    case ConnectionType::kSwitchboard:
+      return kSb;
+    case ConnectionType::kMsnftp:
+      return kFtp;
+    case ConnectionType::kUnknown:
+      break;
+  }
+  return kNs | kSb | kFtp;
+}
+
+}  // namespace
+
+bool all_digits(std::string_view s) {
+  if (s.empty()) return false;
+  return std::all_of(s.begin(), s.end(), is_digit);
+}
+
+bool parse_u64(std::string_view s, uint64_t& out) {
+  if (!all_digits(s) || s.size() > 19) return false;
+  uint64_t v = 0;
+  for (char c : s) v = v * 10 + static_cast<uint64_t>(c - '0');
+  out = v;
+  return true;
+}
+
+bool parse_command(std::string_view line, Command& out) {
+  out = Command{};
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
+  if (line.size() < 3) return false;
+  const bool letters = is_upper(line[0]) && is_upper(line[1]) && is_upper(line[2]);
+  const bool digits = is_digit(line[0]) && is_digit(line[1]) && is_digit(line[2]);
+  if (!letters && !digits) return false;
+  if (line.size() > 3 && line[3] != ' ') return false;
+  out.name = line.substr(0, 3);
+  out.is_error = digits;
+  size_t pos = 3;
+  while (pos < line.size()) {
+    while (pos < line.size() && line[pos] == ' ') ++pos;
+    if (pos >= line.size()) break;
+    size_t end = line.find(' ', pos);
+    if (end == std::string_view::npos) end = line.size();
+    const std::string_view token = line.substr(pos, end - pos);
+    if (out.count < Command::kMaxParams) {
+      out.params[out.count++] = token;
+    } else {
+      out.more_params = true;
+    }
+    out.last = token;
+    pos = end;
+  }
+  return true;
+}
+
+bool payload_length(const Command& cmd, flow::Direction direction, ConnectionType type, int version,
+                    uint64_t& length) {
+  const bool c2s = direction == flow::Direction::kClientToServer;
+  if (cmd.count == 0 || !parse_u64(cmd.last, length)) return false;
+  if (cmd.is_error) {
+    // "nnn trid len" (MSNP13+ errors with an XML body); plain "nnn trid" has
+    // its TrID as the last token and no payload.
+    return !c2s && cmd.count == 2 && all_digits(cmd.params[0]) && type != ConnectionType::kMsnftp &&
+           (version == 0 || version >= 13);
+  }
+  const Known* known = find_known(cmd.name);
+  if (known == nullptr || (known->flags & type_mask(type)) == 0) return false;
+  if ((known->flags & (c2s ? kPayloadC2S : kPayloadS2C)) == 0) return false;
+  // On a switchboard only MSG carries a payload.
+  if (type == ConnectionType::kSwitchboard && !cmd.is("MSG")) return false;
+  if (version != 0 && version < known->min_version) return false;
+  // The length is never the only token except in "NOT len" / "IPG len";
+  // a server "QRY trid" or "UUX trid" ack must not read as a length.
+  if (cmd.count < 2 && !(cmd.is("NOT") || cmd.is("IPG"))) return false;
+  if (cmd.is("MSG") && cmd.count < 3) return false;
+  if (cmd.is("QRY") && cmd.count < 3) return false;
+  return true;
+}
+
+bool plausible_command(const Command& cmd, flow::Direction direction, ConnectionType type) {
+  const bool c2s = direction == flow::Direction::kClientToServer;
+  if (cmd.is_error) return !c2s && cmd.count >= 1 && all_digits(cmd.params[0]);
+  const Known* known = find_known(cmd.name);
+  if (known == nullptr || (known->flags & type_mask(type)) == 0) return false;
+  if ((known->flags & (c2s ? kC2S : kS2C)) == 0) return false;
+  // Only keep-alives and a few bare verbs stand alone; "BYE" on its own line
+  // is as likely to be prose as a command.
+  if (cmd.count == 0 && !(cmd.is("PNG") || cmd.is("QNG") || cmd.is("OUT") || cmd.is("TFR"))) {
+    return false;
+  }
+  // MSNFTP lines have no TrIDs.
+  const bool ftp_only = type == ConnectionType::kMsnftp;
+  if (!ftp_only && (known->flags & (c2s ? kTridC2S : kTridS2C)) != 0) {
+    if (cmd.count == 0 || !all_digits(cmd.params[0])) return false;
+  }
+  uint64_t unused = 0;
+  const bool may_carry = (known->flags & (c2s ? kPayloadC2S : kPayloadS2C)) != 0;
+  if (cmd.is("MSG") && may_carry && !payload_length(cmd, direction, type, 0, unused)) return false;
+  return true;
+}
+
+std::string url_decode(std::string_view text) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
+namespace {
+void lower_into(std::string_view in, std::string& out) {
+  out.resize(in.size());
+  std::transform(in.begin(), in.end(), out.begin(),
+                 [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; });
+}
+
+// Splits "N:" off the front; returns the network id or 0.
+int strip_network(std::string_view& raw) {
+  const size_t colon = raw.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon > 3) return 0;
+  uint64_t id = 0;
+  if (!parse_u64(raw.substr(0, colon), id)) return 0;
+  raw.remove_prefix(colon + 1);
+  return static_cast<int>(id);
+}
+}  // namespace
+
+Account normalize_account(std::string_view raw) {
+  Account account;
+  account.network_id = strip_network(raw);
+  const size_t semi = raw.find(';');
+  if (semi != std::string_view::npos) {
+    std::string_view suffix = raw.substr(semi + 1);
+    // MSNP21 writes ";epid={GUID}", MSNP16-18 ";{GUID}".
+    if (suffix.substr(0, 5) == "epid=") suffix.remove_prefix(5);
+    account.device_id = std::string(suffix);
+    raw = raw.substr(0, semi);
+  }
+  lower_into(raw, account.address);
+  return account;
+}
+
+std::string normalize_address(std::string_view raw) {
+  strip_network(raw);
+  raw = raw.substr(0, raw.find(';'));
+  std::string out;
+  lower_into(raw, out);
+  return out;
+}
+
+}  // namespace rcds::proto::msnp

@@ -1,0 +1,482 @@
+// Connection plumbing, classification, switchboards and MSG payloads. The
+// notification-server commands are in decoder_ns.cc.
+#include "proto/msnp/decoder.h"
+
+#include <algorithm>
+
+#include "proto/msnp/mime.h"
+#include "proto/msnp/slp.h"
+
+namespace rcds::proto::msnp {
+
+using flow::Direction;
+
+MsnpDecoder::MsnpDecoder(const flow::StreamInfo& info, MsnpEventSink& sink, MsnpSession* session,
+                         DecoderLimits limits)
+    : info_(info),
+      sink_(sink),
+      session_(session),
+      limits_(limits),
+      sides_{Side{*this, Direction::kClientToServer, limits.framer},
+             Side{*this, Direction::kServerToClient, limits.framer}} {
+  info_.protocol = {};  // views the registry; not needed after open
+  // Picked up mid-stream: the first bytes may be the tail of a command.
+  if (!info.saw_handshake) {
+    for (Side& side : sides_) side.framer.start_resync();
+  }
+}
+
+void MsnpDecoder::on_data(Direction direction, ByteView bytes, Timestamp time) {
+  Side& side = sides_[flow::index_of(direction)];
+  if (side.raw) return;
+  side.framer.feed(bytes, time);
+}
+
+void MsnpDecoder::on_gap(Direction direction, uint64_t length, Timestamp time) {
+  anomaly(MsnpAnomaly::kStreamGap, length, time, direction);
+  Side& side = sides_[flow::index_of(direction)];
+  if (!side.raw) side.framer.on_gap(length, time);
+}
+
+void MsnpDecoder::on_close(flow::CloseReason reason, Timestamp time) {
+  if (session_ended_) return;
+  const bool clean = reason == flow::CloseReason::kFin;
+  if (type_ == ConnectionType::kSwitchboard && !owner_.empty()) {
+    roster_remove(owner_);
+    emit(time, Direction::kClientToServer, ParticipantLeft{owner_, "closed", roster_});
+  } else if (logged_in_) {
+    logout(clean ? Logout::Reason::kConnectionClosed : Logout::Reason::kConnectionLost, time);
+  }
+}
+
+void MsnpDecoder::logout(Logout::Reason reason, Timestamp time) {
+  // The first end wins: a client OUT is usually echoed by the server's OUT.
+  if (session_ended_) return;
+  session_ended_ = true;
+  if (!logged_in_) return;
+  if (session_ != nullptr) session_->note_logout(info_.flow_id, time);
+  emit(time, Direction::kClientToServer, Logout{owner_, reason});
+}
+
+void MsnpDecoder::anomaly(MsnpAnomaly kind, uint64_t bytes, Timestamp time, Direction direction) {
+  ++anomalies_[static_cast<size_t>(kind)];
+  emit(time, direction, DecoderAnomaly{kind, bytes});
+}
+
+bool MsnpDecoder::content_wanted() {
+  if (!content_ || content_owner_ != owner_) {
+    content_ = sink_.wants_content(owner_, info_);
+    content_owner_ = owner_;
+  }
+  return *content_;
+}
+
+// --- framer callbacks -------------------------------------------------------
+
+FramerClient::PayloadPlan MsnpDecoder::Side::plan_payload(const Command& cmd) {
+  PayloadPlan plan;
+  plan.has_payload = payload_length(cmd, direction, decoder.type_, decoder.version_, plan.length);
+  if (!plan.has_payload) return plan;
+  if (cmd.is("MSG")) {
+    // The NS login profile ("MSG Hotmail Hotmail") is identity data; other
+    // messages are content.
+    const bool profile = direction == Direction::kServerToClient && cmd.param(0) == "Hotmail";
+    plan.keep = profile || decoder.content_wanted();
+  } else if (cmd.is("UUX") || cmd.is("UBX")) {
+    plan.keep = decoder.content_wanted();
+  } else {
+    // Contact lists are identity data; everything else (NOT, GCF, QRY,
+    // MSNP21 SDG/NFY, ...) is not decoded yet and is skipped uncopied.
+    plan.keep = cmd.is("ADL") || cmd.is("RML");
+  }
+  return plan;
+}
+
+void MsnpDecoder::Side::on_command(const Command& cmd, ByteView payload, Timestamp time) {
+  if (decoder.type_ == ConnectionType::kUnknown) decoder.classify(direction, cmd);
+  if (cmd.is_error) {
+    if (direction == Direction::kServerToClient) decoder.handle_error(cmd, time);
+    return;
+  }
+  if (direction == Direction::kClientToServer) {
+    decoder.handle_client(cmd, payload, time);
+  } else {
+    decoder.handle_server(cmd, payload, time);
+  }
+}
+
+bool MsnpDecoder::Side::plausible(const Command& cmd) {
+  return plausible_command(cmd, direction, decoder.type_);
+}
+
+void MsnpDecoder::Side::on_framer_anomaly(MsnpAnomaly anomaly, uint64_t bytes, Timestamp time) {
+  decoder.anomaly(anomaly, bytes, time, direction);
+}
+
+// --- classification (MSNP.md §1) ---------------------------------------------
+
+void MsnpDecoder::classify(Direction direction, const Command& cmd) {
+  const bool c2s = direction == Direction::kClientToServer;
+  auto has_param = [&](auto pred) {
+    for (size_t i = 0; i < cmd.count; ++i) {
+      if (pred(cmd.params[i])) return true;
+    }
+    return false;
+  };
+  if (cmd.is("VER")) {
+    if (has_param([](std::string_view p) { return p == "MSNFTP"; })) {
+      type_ = ConnectionType::kMsnftp;
+    } else if (has_param([](std::string_view p) { return p.substr(0, 4) == "MSNP"; })) {
+      type_ = ConnectionType::kNotification;
+    }
+    return;
+  }
+  static constexpr std::string_view kSbOnly[] = {"ANS", "IRO", "JOI", "CAL", "ACK", "NAK", "BYE"};
+  static constexpr std::string_view kNsOnly[] = {"CVR", "CHG", "SYN", "PNG", "QNG", "NLN", "ILN",
+                                                 "FLN", "RNG", "XFR", "LST", "LSG", "GTC", "BLP",
+                                                 "UUX", "UBX", "CHL", "QRY", "ADL", "PRP", "SBS"};
+  if (std::find(std::begin(kSbOnly), std::end(kSbOnly), cmd.name) != std::end(kSbOnly)) {
+    type_ = ConnectionType::kSwitchboard;
+  } else if (std::find(std::begin(kNsOnly), std::end(kNsOnly), cmd.name) != std::end(kNsOnly)) {
+    type_ = ConnectionType::kNotification;
+  } else if (cmd.is("USR") && cmd.count >= 2) {
+    // NS: "USR trid TWN I acct"; SB caller: "USR trid acct cookie" / "USR trid OK acct name".
+    const std::string_view p1 = cmd.param(1);
+    if (p1 == "TWN" || p1 == "SSO" || p1 == "MD5" || p1 == "SHA") {
+      type_ = ConnectionType::kNotification;
+    } else if (c2s && cmd.count == 3 && p1.find('@') != std::string_view::npos) {
+      type_ = ConnectionType::kSwitchboard;
+    }
+  } else if (cmd.is("MSG") && !c2s) {
+    type_ =
+        cmd.param(0) == "Hotmail" ? ConnectionType::kNotification : ConnectionType::kSwitchboard;
+  } else if (cmd.is("MSG") && cmd.count == 3 && cmd.params[1].size() == 1) {
+    // "MSG trid U|N|A|D len": clients send messages on switchboards (NS
+    // client MSGs are rare and not acknowledged this way before MSNP9).
+    type_ = ConnectionType::kSwitchboard;
+  }
+}
+
+// --- client commands ---------------------------------------------------------
+
+void MsnpDecoder::handle_client(const Command& cmd, ByteView payload, Timestamp time) {
+  const Direction dir = Direction::kClientToServer;
+  if (type_ == ConnectionType::kMsnftp) {
+    handle_msnftp(dir, cmd, time);
+    return;
+  }
+  if (cmd.is("MSG")) {
+    handle_msg(dir, cmd, payload, time);
+  } else if (cmd.is("OUT")) {
+    if (type_ == ConnectionType::kSwitchboard) {
+      session_ended_ = true;
+      if (!owner_.empty()) {
+        roster_remove(owner_);
+        emit(time, dir, ParticipantLeft{owner_, "out", roster_});
+      }
+    } else {
+      logout(Logout::Reason::kClientOut, time);
+    }
+  } else if (type_ == ConnectionType::kSwitchboard) {
+    if (cmd.is("USR") && cmd.count >= 3) {
+      usr_trid_ = cmd.params[0];
+      attempt_account_ = normalize_address(cmd.params[1]);
+      sb_cookie_ = cmd.params[2];
+    } else if (cmd.is("ANS") && cmd.count >= 4) {
+      usr_trid_ = cmd.params[0];
+      attempt_account_ = normalize_address(cmd.params[1]);
+      sb_cookie_ = cmd.params[2];
+      sb_session_ = cmd.params[3];
+    } else if (cmd.is("CAL") && cmd.count >= 2) {
+      if (pending_calls_.size() >= limits_.max_pending) {
+        pending_calls_.erase(pending_calls_.begin());
+        anomaly(MsnpAnomaly::kPendingFull, 0, time);
+      }
+      pending_calls_.push_back({std::string(cmd.params[0]), normalize_address(cmd.params[1])});
+    }
+  } else {
+    handle_contacts(dir, cmd, payload, time);
+  }
+}
+
+// --- server commands ---------------------------------------------------------
+
+void MsnpDecoder::handle_server(const Command& cmd, ByteView payload, Timestamp time) {
+  const Direction dir = Direction::kServerToClient;
+  if (type_ == ConnectionType::kMsnftp) {
+    handle_msnftp(dir, cmd, time);
+    return;
+  }
+  if (cmd.is("MSG")) {
+    handle_msg(dir, cmd, payload, time);
+  } else if (cmd.is("OUT")) {
+    const std::string_view why = cmd.param(0);
+    if (type_ == ConnectionType::kSwitchboard) {
+      session_ended_ = true;
+    } else {
+      logout(why == "OTH"   ? Logout::Reason::kOtherLocation
+             : why == "SSD" ? Logout::Reason::kServerShutdown
+                            : Logout::Reason::kServerOut,
+             time);
+    }
+  } else if (type_ == ConnectionType::kSwitchboard) {
+    handle_switchboard_server(cmd, time);
+  } else {
+    handle_contacts(dir, cmd, payload, time);
+  }
+}
+
+void MsnpDecoder::roster_add(const std::string& account, Timestamp time) {
+  if (std::find(roster_.begin(), roster_.end(), account) != roster_.end()) return;
+  if (roster_.size() >= limits_.max_roster) {
+    anomaly(MsnpAnomaly::kRosterFull, 0, time);
+    return;
+  }
+  roster_.push_back(account);
+}
+
+bool MsnpDecoder::roster_remove(const std::string& account) {
+  const auto it = std::find(roster_.begin(), roster_.end(), account);
+  if (it == roster_.end()) return false;
+  roster_.erase(it);
+  return true;
+}
+
+std::vector<std::string> MsnpDecoder::recipients_except(const std::string& sender) const {
+  std::vector<std::string> out;
+  out.reserve(roster_.size());
+  for (const std::string& member : roster_) {
+    if (member != sender) out.push_back(member);
+  }
+  return out;
+}
+
+void MsnpDecoder::handle_switchboard_server(const Command& cmd, Timestamp time) {
+  const Direction dir = Direction::kServerToClient;
+  if ((cmd.is("USR") || cmd.is("ANS")) && cmd.param(1) == "OK") {
+    ParticipantJoined joined;
+    joined.how =
+        cmd.is("USR") ? ParticipantJoined::How::kCaller : ParticipantJoined::How::kAnswered;
+    // USR OK names the account; ANS OK does not, the ANS request did.
+    const std::string_view raw =
+        cmd.is("USR") && cmd.count >= 3 ? cmd.params[2] : std::string_view{};
+    if (!raw.empty()) {
+      Account account = normalize_account(raw);
+      joined.account = std::move(account.address);
+      joined.device_id = std::move(account.device_id);
+      joined.friendly_name = url_decode(cmd.param(3));
+    } else {
+      joined.account = attempt_account_;
+    }
+    if (joined.account.empty()) return;
+    owner_ = joined.account;
+    joined.cookie = sb_cookie_;
+    joined.session_id = sb_session_;
+    if (session_ != nullptr && !sb_cookie_.empty()) {
+      if (const auto* grant = session_->use_cookie(sb_cookie_, info_.flow_id)) {
+        joined.ns_flow_id = grant->ns_flow_id;
+        joined.ns_client = grant->ns_client;
+        if (joined.session_id.empty()) joined.session_id = grant->session_id;
+      }
+    }
+    roster_add(owner_, time);
+    joined.roster = roster_;
+    emit(time, dir, std::move(joined));
+  } else if ((cmd.is("IRO") && cmd.count >= 5) || (cmd.is("JOI") && cmd.count >= 1)) {
+    const bool iro = cmd.is("IRO");
+    Account account = normalize_account(iro ? cmd.params[3] : cmd.params[0]);
+    ParticipantJoined joined;
+    joined.how = iro ? ParticipantJoined::How::kAlreadyPresent : ParticipantJoined::How::kJoined;
+    joined.friendly_name = url_decode(iro ? cmd.params[4] : cmd.param(1));
+    joined.account = std::move(account.address);
+    joined.device_id = std::move(account.device_id);
+    roster_add(joined.account, time);
+    joined.roster = roster_;
+    emit(time, dir, std::move(joined));
+  } else if (cmd.is("BYE") && cmd.count >= 1) {
+    std::string account = normalize_address(cmd.params[0]);
+    roster_remove(account);
+    emit(time, dir,
+         ParticipantLeft{std::move(account), cmd.param(1) == "1" ? "bye-idle" : "bye", roster_});
+  } else if (cmd.is("CAL") && cmd.count >= 3 && cmd.params[1] == "RINGING") {
+    for (auto it = pending_calls_.begin(); it != pending_calls_.end(); ++it) {
+      if (it->trid != cmd.params[0]) continue;
+      emit(time, dir,
+           SwitchboardCall{owner_, std::move(it->invitee), std::string(cmd.params[2]), 0});
+      pending_calls_.erase(it);
+      return;
+    }
+    // The request was not seen (one-sided capture): report what is known.
+    emit(time, dir, SwitchboardCall{owner_, "", std::string(cmd.params[2]), 0});
+  }
+}
+
+void MsnpDecoder::handle_error(const Command& cmd, Timestamp time) {
+  int code = 0;
+  for (char c : cmd.name) code = code * 10 + (c - '0');
+  const std::string_view trid = cmd.param(0);
+  for (auto it = pending_calls_.begin(); it != pending_calls_.end(); ++it) {
+    if (it->trid != trid) continue;
+    emit(time, Direction::kServerToClient,
+         SwitchboardCall{owner_, std::move(it->invitee), "", code});
+    pending_calls_.erase(it);
+    return;
+  }
+  if (!usr_trid_.empty() && trid == usr_trid_ && !logged_in_) {
+    LoginResult result;
+    result.account = attempt_account_;
+    result.auth_scheme = auth_scheme_;
+    result.error_code = code;
+    usr_trid_.clear();
+    emit(time, Direction::kServerToClient, std::move(result));
+  }
+}
+
+void MsnpDecoder::handle_p2p(const std::string& sender, std::string_view body, Timestamp time,
+                             Direction direction) {
+  P2pHeader header;
+  std::string_view data;
+  uint32_t footer = 0;
+  // SessionID 0 is signalling; an SLP message split over several chunks
+  // (offset != 0 or total != length) is not reassembled yet.
+  if (!parse_p2p_v1(body, header, data, footer) || header.session_id != 0 || header.offset != 0 ||
+      header.total_size != header.length || header.length == 0) {
+    return;
+  }
+  SlpMessage slp;
+  if (!parse_slp(data, slp)) return;
+  P2pSignal signal;
+  signal.sender = sender;
+  signal.recipients = recipients_except(sender);
+  signal.method = slp.method;
+  signal.status = slp.status;
+  signal.to = normalize_address(slp.to);
+  signal.from = normalize_address(slp.from);
+  signal.call_id = slp.call_id;
+  signal.session_id = header_value(slp.body, "SessionID");
+  signal.euf_guid = header_value(slp.body, "EUF-GUID");
+  signal.app_id = header_value(slp.body, "AppID");
+  if (iequals(signal.euf_guid, "{5D3E02AB-6190-11D3-BBBB-00C04F795683}")) {
+    FileContext context;
+    if (parse_file_context(header_value(slp.body, "Context"), context)) {
+      signal.file_name = std::move(context.name);
+      signal.file_size = context.size;
+    }
+  }
+  emit(time, direction, std::move(signal));
+}
+
+// --- MSNFTP transfer connections (MSNP.md §10.2) ------------------------------
+
+void MsnpDecoder::handle_msnftp(Direction direction, const Command& cmd, Timestamp time) {
+  // Either side may listen, so the commands are taken from whichever
+  // direction carries them; there are no TrIDs.
+  MsnftpTransfer step;
+  if (cmd.is("TFR")) {
+    // The receiver's TFR starts the file blocks in the other direction.
+    sides_[flow::index_of(flow::opposite(direction))].raw = true;
+    return;
+  }
+  if (cmd.is("USR") && cmd.count >= 2) {
+    owner_ = normalize_address(cmd.params[0]);
+    step.stage = MsnftpTransfer::Stage::kAuth;
+    step.account = owner_;
+    step.auth_cookie = cmd.params[1];
+  } else if (cmd.is("FIL") && parse_u64(cmd.param(0), step.file_size)) {
+    step.stage = MsnftpTransfer::Stage::kSize;
+  } else if (cmd.is("BYE") && parse_u64(cmd.param(0), step.code)) {
+    step.stage = MsnftpTransfer::Stage::kEnd;
+  } else if (cmd.is("CCL")) {
+    step.stage = MsnftpTransfer::Stage::kCancel;
+  } else {
+    return;
+  }
+  emit(time, direction, std::move(step));
+}
+
+// --- MSG payloads (MSNP.md §8) -----------------------------------------------
+
+void MsnpDecoder::handle_msg(Direction direction, const Command& cmd, ByteView payload,
+                             Timestamp time) {
+  const bool c2s = direction == Direction::kClientToServer;
+  if (payload.empty()) return;  // skipped (no content wanted) or empty
+  MimeMessage mime;
+  if (!split_mime(as_chars(payload), mime)) {
+    anomaly(MsnpAnomaly::kBadMime, payload.size(), time, direction);
+    return;
+  }
+  const std::string_view type = media_type(header_value(mime.headers, "Content-Type"));
+  if (!c2s && cmd.param(0) == "Hotmail") {
+    if (iequals(type, "text/x-msmsgsprofile")) {
+      emit(time, direction,
+           LoginProfile{owner_, std::string(header_value(mime.headers, "ClientIP")),
+                        std::string(header_value(mime.headers, "ClientPort")),
+                        std::string(header_value(mime.headers, "LoginTime")),
+                        std::string(header_value(mime.headers, "country"))});
+    }
+    return;
+  }
+  const std::string sender = c2s ? owner_ : normalize_address(cmd.param(0));
+  if (iequals(type, "text/plain")) {
+    InstantMessage message;
+    message.sender = sender;
+    message.recipients = recipients_except(sender);
+    message.text = mime.body;
+    message.format = header_value(mime.headers, "X-MMS-IM-Format");
+    message.message_id = header_value(mime.headers, "Message-ID");
+    uint64_t n = 0;
+    if (parse_u64(header_value(mime.headers, "Chunks"), n))
+      message.chunks = static_cast<uint32_t>(n);
+    if (parse_u64(header_value(mime.headers, "Chunk"), n)) message.chunk = static_cast<uint32_t>(n);
+    if (c2s) {
+      message.trid = std::string(cmd.param(0));
+      message.ack_mode = cmd.param(1).size() == 1 ? cmd.param(1)[0] : '?';
+    }
+    message.size = payload.size();
+    emit(time, direction, std::move(message));
+  } else if (iequals(type, "text/x-msmsgscontrol")) {
+    const std::string_view user = header_value(mime.headers, "TypingUser");
+    std::string typist = user.empty() ? sender : normalize_address(user);
+    if (c2s && owner_.empty() && !typist.empty() && type_ == ConnectionType::kSwitchboard) {
+      // Picked up mid-stream without USR/ANS: the client names itself here.
+      owner_ = typist;
+      roster_add(owner_, time);
+    }
+    emit(time, direction, Typing{typist, recipients_except(typist)});
+  } else if (iequals(type, "text/x-msnmsgr-datacast")) {
+    uint64_t id = 0;
+    parse_u64(header_value(mime.body, "ID"), id);
+    emit(time, direction,
+         Datacast{sender, recipients_except(sender), static_cast<int>(std::min<uint64_t>(id, 1000)),
+                  header_value(mime.body, "Data")});
+  } else if (iequals(type, "text/x-msmsgsinvite")) {
+    handle_invite(sender, mime.body, time, direction);
+  } else if (iequals(type, "application/x-msnmsgrp2p")) {
+    handle_p2p(sender, mime.body, time, direction);
+  }
+}
+
+void MsnpDecoder::handle_invite(const std::string& sender, std::string_view body, Timestamp time,
+                                Direction direction) {
+  auto field = [&](std::string_view name) { return std::string(header_value(body, name)); };
+  FileInvitation invite;
+  invite.sender = sender;
+  invite.recipients = recipients_except(sender);
+  invite.command = field("Invitation-Command");
+  invite.cookie = field("Invitation-Cookie");
+  invite.application_name = field("Application-Name");
+  invite.application_guid = field("Application-GUID");
+  invite.file_name = field("Application-File");
+  parse_u64(header_value(body, "Application-FileSize"), invite.file_size);
+  invite.ip_address = field("IP-Address");
+  invite.ip_address_internal = field("IP-Address-Internal");
+  uint64_t port = 0;
+  if (parse_u64(header_value(body, "Port"), port) && port <= 65535) {
+    invite.port = static_cast<uint16_t>(port);
+  }
+  invite.auth_cookie = field("AuthCookie");
+  invite.cancel_code = field("Cancel-Code");
+  emit(time, direction, std::move(invite));
+}
+
+}  // namespace rcds::proto::msnp

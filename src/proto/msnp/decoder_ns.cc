@@ -1,0 +1,249 @@
+// Notification/dispatch server commands: version, login, redirects,
+// switchboard referrals and invitations, presence, personal messages and the
+// contact list (MSNP.md §3-§7).
+#include <algorithm>
+
+#include "proto/msnp/decoder.h"
+
+namespace rcds::proto::msnp {
+
+using flow::Direction;
+
+namespace {
+
+bool is_account(std::string_view token) { return token.find('@') != std::string_view::npos; }
+
+// The text between <tag> and </tag> in `xml`, "" when absent.
+std::string_view xml_element(std::string_view xml, std::string_view tag) {
+  const std::string open = "<" + std::string(tag) + ">";
+  const std::string close = "</" + std::string(tag) + ">";
+  const size_t start = xml.find(open);
+  if (start == std::string_view::npos) return {};
+  const size_t from = start + open.size();
+  const size_t end = xml.find(close, from);
+  if (end == std::string_view::npos) return {};
+  return xml.substr(from, end - from);
+}
+
+// The value of attribute `name="..."` in one XML tag.
+std::string_view xml_attribute(std::string_view tag, std::string_view name) {
+  size_t pos = 0;
+  while ((pos = tag.find(name, pos)) != std::string_view::npos) {
+    const bool starts = pos > 0 && (tag[pos - 1] == ' ' || tag[pos - 1] == '\t');
+    const size_t eq = pos + name.size();
+    if (starts && eq + 1 < tag.size() && tag[eq] == '=' &&
+        (tag[eq + 1] == '"' || tag[eq + 1] == '\'')) {
+      const char quote = tag[eq + 1];
+      const size_t end = tag.find(quote, eq + 2);
+      if (end == std::string_view::npos) return {};
+      return tag.substr(eq + 2, end - eq - 2);
+    }
+    pos = eq;
+  }
+  return {};
+}
+
+}  // namespace
+
+void MsnpDecoder::handle_contacts(Direction direction, const Command& cmd, ByteView payload,
+                                  Timestamp time) {
+  const bool c2s = direction == Direction::kClientToServer;
+  const std::string_view p0 = cmd.param(0);
+  const std::string_view p1 = cmd.param(1);
+
+  if (cmd.is("VER")) {
+    if (c2s) {
+      offered_versions_.clear();
+      for (size_t i = 1; i < cmd.count; ++i) {
+        if (!offered_versions_.empty()) offered_versions_ += ' ';
+        offered_versions_ += cmd.params[i];
+      }
+    } else {
+      int best = 0;
+      for (size_t i = 1; i < cmd.count; ++i) {
+        uint64_t v = 0;
+        const std::string_view p = cmd.params[i];
+        if (p.substr(0, 4) == "MSNP" && parse_u64(p.substr(4), v) && v < 100) {
+          best = std::max(best, static_cast<int>(v));
+        }
+      }
+      if (best != 0) version_ = best;
+    }
+  } else if (cmd.is("CVR") && c2s && cmd.count >= 7) {
+    locale_ = cmd.params[1];
+    os_ = std::string(cmd.params[2]) + " " + std::string(cmd.params[3]) + " " +
+          std::string(cmd.params[4]);
+    client_name_ = cmd.params[5];
+    client_version_ = cmd.params[6];
+  } else if (cmd.is("USR")) {
+    if (c2s && cmd.count >= 4 && cmd.params[2] == "I") {
+      usr_trid_ = p0;
+      auth_scheme_ = p1;
+      attempt_account_ = normalize_address(cmd.params[3]);
+      emit(time, direction,
+           LoginAttempt{attempt_account_, auth_scheme_, offered_versions_, client_name_,
+                        client_version_, os_, locale_});
+    } else if (c2s && cmd.count >= 2) {
+      usr_trid_ = p0;  // a later USR of the same login (S stage) or SHA A
+    } else if (!c2s && p1 == "OK" && cmd.count >= 3 && !logged_in_) {
+      LoginResult result;
+      result.success = true;
+      result.account = normalize_address(cmd.params[2]);
+      // MSNP8-9: "OK account friendly 1 0"; MSNP10+: "OK account 1 0".
+      const std::string_view fourth = cmd.param(3);
+      if (!fourth.empty() && (version_ != 0 ? version_ < 10 : !all_digits(fourth))) {
+        result.friendly_name = url_decode(fourth);
+      }
+      result.auth_scheme = auth_scheme_;
+      owner_ = result.account;
+      logged_in_ = true;
+      usr_trid_.clear();
+      if (session_ != nullptr &&
+          !session_->note_login(owner_, info_.key.source, info_.flow_id, time)) {
+        anomaly(MsnpAnomaly::kSessionTableFull, 0, time);
+      }
+      emit(time, direction, std::move(result));
+    }
+  } else if (cmd.is("XFR") && !c2s && cmd.count >= 3) {
+    if (p1 == "NS") {
+      type_ = ConnectionType::kDispatch;
+      emit(time, direction,
+           Redirect{owner_.empty() ? attempt_account_ : owner_, std::string(cmd.params[2])});
+    } else if (p1 == "SB" && cmd.count >= 5) {
+      SwitchboardReferral referral{owner_.empty() ? attempt_account_ : owner_,
+                                   std::string(cmd.params[2]), std::string(cmd.params[4])};
+      if (session_ != nullptr) {
+        MsnpSession::CookieGrant grant;
+        grant.cookie = referral.cookie;
+        grant.account = referral.account;
+        grant.sb_address = referral.address;
+        grant.ns_flow_id = info_.flow_id;
+        grant.ns_client = info_.key.source;
+        grant.time = time;
+        if (!session_->note_cookie(std::move(grant))) {
+          anomaly(MsnpAnomaly::kSessionTableFull, 0, time);
+        }
+      }
+      emit(time, direction, std::move(referral));
+    }
+  } else if (cmd.is("RNG") && !c2s && cmd.count >= 5) {
+    SwitchboardInvitation invitation;
+    invitation.invitee = owner_;
+    invitation.session_id = p0;
+    invitation.address = p1;
+    invitation.cookie = cmd.params[3];
+    invitation.inviter = normalize_address(cmd.param(4));
+    invitation.inviter_friendly_name = url_decode(cmd.param(5));
+    if (session_ != nullptr) {
+      MsnpSession::CookieGrant grant;
+      grant.cookie = invitation.cookie;
+      grant.account = owner_;
+      grant.sb_address = invitation.address;
+      grant.session_id = invitation.session_id;
+      grant.from_rng = true;
+      grant.ns_flow_id = info_.flow_id;
+      grant.ns_client = info_.key.source;
+      grant.time = time;
+      if (!session_->note_cookie(std::move(grant))) {
+        anomaly(MsnpAnomaly::kSessionTableFull, 0, time);
+      }
+    }
+    emit(time, direction, std::move(invitation));
+  } else if (cmd.is("CHG") && c2s && cmd.count >= 2) {
+    emit(time, direction, Presence{owner_, std::string(p1), "", std::string(cmd.param(2)), true});
+  } else if ((cmd.is("ILN") || cmd.is("NLN")) && !c2s) {
+    // ILN trid status account [netid] friendly clientid / NLN without the TrID.
+    size_t i = cmd.is("ILN") ? 1 : 0;
+    if (cmd.count < i + 3) return;
+    Presence presence;
+    presence.status = cmd.params[i];
+    presence.account = normalize_address(cmd.params[i + 1]);
+    i += 2;
+    if (version_ >= 14 && version_ <= 15 && all_digits(cmd.param(i)) && cmd.count > i + 2) ++i;
+    presence.friendly_name = url_decode(cmd.param(i));
+    presence.client_id = cmd.param(i + 1);
+    emit(time, direction, std::move(presence));
+  } else if (cmd.is("FLN") && !c2s && cmd.count >= 1) {
+    emit(time, direction, Presence{normalize_address(p0), "FLN", "", "", false});
+  } else if ((cmd.is("UUX") && c2s) || (cmd.is("UBX") && !c2s)) {
+    if (payload.empty()) return;
+    const std::string_view xml = as_chars(payload);
+    emit(time, direction,
+         PersonalMessage{c2s ? owner_ : normalize_address(p0), std::string(xml_element(xml, "PSM")),
+                         ""});
+  } else if (c2s && ((cmd.is("PRP") && p1 == "MFN" && cmd.count >= 3) ||
+                     (cmd.is("REA") && cmd.count >= 3))) {
+    emit(time, direction, PersonalMessage{owner_, "", url_decode(cmd.params[2])});
+  } else if (cmd.is("LST") && !c2s && cmd.count >= 1) {
+    ContactChange change;
+    change.op = ContactChange::Op::kListed;
+    if (p0.substr(0, 2) == "N=") {
+      // MSNP10+: LST N=account F=friendly C=guid bits [groups]
+      for (size_t i = 0; i < cmd.count; ++i) {
+        const std::string_view p = cmd.params[i];
+        if (p.substr(0, 2) == "N=") change.contact = normalize_address(p.substr(2));
+        if (p.substr(0, 2) == "F=") change.friendly_name = url_decode(p.substr(2));
+        if (all_digits(p) && change.lists.empty()) change.lists = p;
+      }
+    } else if (is_account(p0) && cmd.count >= 3) {
+      change.contact = normalize_address(p0);  // MSNP8-9: LST account friendly bits [groups]
+      change.friendly_name = url_decode(p1);
+      change.lists = cmd.params[2];
+    }
+    if (!change.contact.empty()) emit(time, direction, std::move(change));
+  } else if (cmd.is("ADD") || cmd.is("ADC") || cmd.is("REM")) {
+    // ADD trid LIST [serial] account friendly; ADC trid LIST N=account [F=name];
+    // the server's "ADD 0 RL" / "ADC 0 RL" means someone added the owner.
+    if (cmd.count < 3) return;
+    const bool pushed = !c2s && p0 == "0" && p1 == "RL";
+    if (!c2s && !pushed) return;  // echo of a client request already reported
+    ContactChange change;
+    change.op = cmd.is("REM") ? ContactChange::Op::kRemoved
+                : pushed      ? ContactChange::Op::kAddedBy
+                              : ContactChange::Op::kAdded;
+    change.lists = p1;
+    for (size_t i = 2; i < cmd.count; ++i) {
+      std::string_view p = cmd.params[i];
+      if (p.substr(0, 2) == "N=") p.remove_prefix(2);
+      if (p.substr(0, 2) == "F=") {
+        change.friendly_name = url_decode(p.substr(2));
+      } else if (change.contact.empty() && (is_account(p) || cmd.is("REM"))) {
+        change.contact = normalize_address(p);
+        if (i + 1 < cmd.count && !cmd.is("REM") && cmd.params[i + 1].substr(0, 2) != "C=") {
+          change.friendly_name = url_decode(cmd.params[i + 1]);
+        }
+      }
+    }
+    if (!change.contact.empty()) emit(time, direction, std::move(change));
+  } else if ((cmd.is("ADL") || cmd.is("RML")) && !payload.empty()) {
+    // <ml><d n="domain"><c n="local" l="bits" t="netid" [f="name"]/></d></ml>
+    const bool pushed = !c2s && p0 == "0";
+    if (!c2s && !pushed) return;
+    const std::string_view xml = as_chars(payload);
+    size_t d = 0;
+    while ((d = xml.find("<d ", d)) != std::string_view::npos) {
+      const size_t d_end = xml.find('>', d);
+      if (d_end == std::string_view::npos) break;
+      const std::string_view domain = xml_attribute(xml.substr(d, d_end - d), "n");
+      const size_t close = std::min(xml.find("</d>", d_end), xml.size());
+      size_t c = d_end;
+      while ((c = xml.find("<c ", c)) != std::string_view::npos && c < close) {
+        const size_t c_end = std::min(xml.find('>', c), close);
+        const std::string_view tag = xml.substr(c, c_end - c);
+        ContactChange change;
+        change.op = cmd.is("RML") ? ContactChange::Op::kRemoved
+                    : pushed      ? ContactChange::Op::kAddedBy
+                                  : ContactChange::Op::kAdded;
+        change.contact =
+            normalize_address(std::string(xml_attribute(tag, "n")) + "@" + std::string(domain));
+        change.lists = xml_attribute(tag, "l");
+        change.friendly_name = url_decode(xml_attribute(tag, "f"));
+        emit(time, direction, std::move(change));
+        c = c_end;
+      }
+      d = d_end;
+    }
+  }
+}
+
+}  // namespace rcds::proto::msnp

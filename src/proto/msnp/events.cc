@@ -1,0 +1,76 @@
+#include "proto/msnp/events.h"
+
+namespace rcds::proto::msnp {
+
+std::string_view event_name(const EventBody& body) {
+  // Indexed like the EventBody alternatives; a static_assert keeps them in step.
+  static constexpr std::string_view kNames[] = {
+      "login_attempt",    "login_result", "redirect",      "logout",        "presence",
+      "personal_message", "contact",      "sb_referral",   "sb_invitation", "sb_call",
+      "joined",           "left",         "message",       "typing",        "datacast",
+      "file_invitation",  "p2p",          "login_profile", "msnftp",        "anomaly"};
+  static_assert(std::size(kNames) == std::variant_size_v<EventBody>);
+  return kNames[body.index()];
+}
+
+std::string_view name_of(Logout::Reason reason) {
+  switch (reason) {
+    case Logout::Reason::kClientOut:
+      return "client_out";
+    case Logout::Reason::kOtherLocation:
+      return "other_location";
+    case Logout::Reason::kServerShutdown:
+      return "server_shutdown";
+    case Logout::Reason::kServerOut:
+      return "server_out";
+    case Logout::Reason::kConnectionClosed:
+      return "connection_closed";
+    case Logout::Reason::kConnectionLost:
+      return "connection_lost";
+  }
+  return "";
+}
+
+std::string_view name_of(MsnftpTransfer::Stage stage) {
+  switch (stage) {
+    case MsnftpTransfer::Stage::kAuth:
+      return "auth";
+    case MsnftpTransfer::Stage::kSize:
+      return "size";
+    case MsnftpTransfer::Stage::kEnd:
+      return "end";
+    case MsnftpTransfer::Stage::kCancel:
+      return "cancel";
+  }
+  return "";
+}
+
+std::string_view name_of(ContactChange::Op op) {
+  switch (op) {
+    case ContactChange::Op::kListed:
+      return "listed";
+    case ContactChange::Op::kAdded:
+      return "added";
+    case ContactChange::Op::kRemoved:
+      return "removed";
+    case ContactChange::Op::kAddedBy:
+      return "added_by";
+  }
+  return "";
+}
+
+std::string_view name_of(ParticipantJoined::How how) {
+  switch (how) {
+    case ParticipantJoined::How::kCaller:
+      return "caller";
+    case ParticipantJoined::How::kAnswered:
+      return "answered";
+    case ParticipantJoined::How::kAlreadyPresent:
+      return "present";
+    case ParticipantJoined::How::kJoined:
+      return "joined";
+  }
+  return "";
+}
+
+}  // namespace rcds::proto::msnp

@@ -1,0 +1,70 @@
+// Cross-connection correlation for the MSNP decoders of one sensor worker
+// (MSNP.md §7.1, §15): which NS connection handed out the cookie an SB
+// connection presents, and which account was logged in from which client
+// address and port during which interval.
+//
+// One instance per worker, passed to every decoder by the factory; it is
+// not thread-safe (workers share nothing mutable). Both tables are bounded
+// FIFOs: when full the oldest entry goes and the eviction is counted.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+
+#include "util/address.h"
+#include "util/timestamp.h"
+
+namespace rcds::proto::msnp {
+
+class MsnpSession {
+ public:
+  // A switchboard cookie granted on an NS connection (XFR SB or RNG).
+  struct CookieGrant {
+    std::string cookie;
+    std::string account;     // the NS connection's owner (who may use the cookie)
+    std::string sb_address;  // "ip:port" named in XFR/RNG
+    std::string session_id;  // RNG only
+    bool from_rng = false;
+    uint64_t ns_flow_id = 0;
+    Endpoint ns_client;
+    Timestamp time;
+    uint64_t sb_flow_id = 0;  // the SB connection that used it, 0 = not yet
+  };
+  // One NS login: [start, end) on the client endpoint; end.ns == 0 while open.
+  struct Login {
+    std::string account;
+    Endpoint client;
+    uint64_t flow_id = 0;
+    Timestamp start;
+    Timestamp end;
+    bool open = true;
+  };
+
+  explicit MsnpSession(size_t max_cookies = 4096, size_t max_logins = 4096)
+      : max_cookies_(max_cookies), max_logins_(max_logins) {}
+
+  // Returns false when an older entry had to be evicted to make room.
+  bool note_cookie(CookieGrant grant);
+  // The grant for `cookie`, marked as used by `sb_flow_id`; nullptr if unseen.
+  const CookieGrant* use_cookie(std::string_view cookie, uint64_t sb_flow_id);
+
+  bool note_login(std::string account, const Endpoint& client, uint64_t flow_id, Timestamp start);
+  void note_logout(uint64_t flow_id, Timestamp end);
+  // The account logged in from `client` at `at`, nullptr if none is known.
+  const Login* logged_in(const Endpoint& client, Timestamp at) const;
+
+  const std::deque<Login>& logins() const { return logins_; }
+  uint64_t evictions() const { return evictions_; }
+
+ private:
+  size_t max_cookies_;
+  size_t max_logins_;
+  std::deque<CookieGrant> cookies_;
+  std::deque<Login> logins_;
+  uint64_t evictions_ = 0;
+};
+
+}  // namespace rcds::proto::msnp

@@ -1,0 +1,143 @@
+#include "proto/msnp/slp.h"
+
+#include "proto/msnp/mime.h"
+#include "util/bytes.h"
+
+namespace rcds::proto::msnp {
+
+namespace {
+constexpr size_t kP2pHeader = 48;
+constexpr size_t kContextMin = 20 + 520;  // fixed fields + the name field
+constexpr size_t kMaxContextChars = 64 * 1024;
+
+const uint8_t* bytes_of(std::string_view s) { return reinterpret_cast<const uint8_t*>(s.data()); }
+
+// "<msnmsgr:alice@example.com>" -> "alice@example.com".
+std::string_view strip_uri(std::string_view v) {
+  if (!v.empty() && v.front() == '<') v.remove_prefix(1);
+  if (!v.empty() && v.back() == '>') v.remove_suffix(1);
+  const size_t colon = v.find(':');
+  if (colon != std::string_view::npos && v.substr(0, colon).find('@') == std::string_view::npos) {
+    v.remove_prefix(colon + 1);
+  }
+  return v;
+}
+
+void append_utf8(uint32_t cp, std::string& out) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+}  // namespace
+
+bool parse_p2p_v1(std::string_view body, P2pHeader& h, std::string_view& data, uint32_t& footer) {
+  if (body.size() < kP2pHeader + 4) return false;
+  const uint8_t* p = bytes_of(body);
+  h.session_id = load_le32(p);
+  h.identifier = load_le32(p + 4);
+  h.offset = load_le64(p + 8);
+  h.total_size = load_le64(p + 16);
+  h.length = load_le32(p + 24);
+  h.flags = load_le32(p + 28);
+  h.ack_identifier = load_le32(p + 32);
+  h.ack_unique_id = load_le32(p + 36);
+  h.ack_data_size = load_le64(p + 40);
+  if (body.size() - kP2pHeader - 4 != h.length) return false;
+  data = body.substr(kP2pHeader, h.length);
+  footer = load_be32(p + kP2pHeader + h.length);
+  return true;
+}
+
+bool parse_slp(std::string_view data, SlpMessage& out) {
+  out = SlpMessage{};
+  const size_t nul = data.find('\0');
+  if (nul != std::string_view::npos) data = data.substr(0, nul);
+  MimeMessage mime;
+  if (!split_mime(data, mime)) return false;
+  const size_t eol = mime.headers.find('\n');
+  std::string_view start = mime.headers.substr(0, eol);
+  if (!start.empty() && start.back() == '\r') start.remove_suffix(1);
+  if (start.substr(0, 11) == "MSNSLP/1.0 ") {
+    const std::string_view code = start.substr(11, 3);
+    if (code.size() != 3) return false;
+    for (char c : code) {
+      if (c < '0' || c > '9') return false;
+      out.status = out.status * 10 + (c - '0');
+    }
+  } else {
+    const size_t space = start.find(' ');
+    if (space == std::string_view::npos || start.find("MSNSLP/1.0") == std::string_view::npos) {
+      return false;
+    }
+    out.method = start.substr(0, space);
+  }
+  out.to = strip_uri(header_value(mime.headers, "To"));
+  out.from = strip_uri(header_value(mime.headers, "From"));
+  out.call_id = header_value(mime.headers, "Call-ID");
+  out.content_type = header_value(mime.headers, "Content-Type");
+  out.body = mime.body;
+  return true;
+}
+
+bool base64_decode(std::string_view text, std::string& out) {
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : text) {
+    const int v = value(c);
+    if (v < 0) return false;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+    }
+  }
+  return true;
+}
+
+bool parse_file_context(std::string_view base64, FileContext& out) {
+  if (base64.size() > kMaxContextChars) return false;
+  std::string raw;
+  if (!base64_decode(base64, raw) || raw.size() < kContextMin) return false;
+  const uint8_t* p = bytes_of(raw);
+  out.size = load_le64(p + 8);
+  out.name.clear();
+  // 260 UTF-16LE code units, NUL-terminated; surrogate pairs joined.
+  for (size_t i = 0; i < 260; ++i) {
+    uint32_t unit = load_le16(p + 20 + 2 * i);
+    if (unit == 0) break;
+    if (unit >= 0xD800 && unit < 0xDC00 && i + 1 < 260) {
+      const uint32_t low = load_le16(p + 20 + 2 * (i + 1));
+      if (low >= 0xDC00 && low < 0xE000) {
+        unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+        ++i;
+      }
+    }
+    if (unit >= 0xD800 && unit < 0xE000) unit = 0xFFFD;  // lone surrogate
+    append_utf8(unit, out.name);
+  }
+  return true;
+}
+
+}  // namespace rcds::proto::msnp

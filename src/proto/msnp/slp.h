@@ -1,0 +1,55 @@
+// P2P (MSNC) v1 binary headers and MSNSLP signalling inside
+// application/x-msnmsgrp2p MSG bodies (MSNP.md §9.1, §9.3). Pure parsing,
+// bounds-checked; only what identifies a transfer offer is extracted: no
+// data reassembly (file content is out of scope for now).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace rcds::proto::msnp {
+
+// The 48-byte little-endian P2P v1 header (§9.1).
+struct P2pHeader {
+  uint32_t session_id = 0;
+  uint32_t identifier = 0;
+  uint64_t offset = 0;
+  uint64_t total_size = 0;
+  uint32_t length = 0;
+  uint32_t flags = 0;
+  uint32_t ack_identifier = 0;
+  uint32_t ack_unique_id = 0;
+  uint64_t ack_data_size = 0;
+};
+
+// Splits a P2P v1 body (after the MIME headers) into header, data and
+// footer. False unless the sizes add up exactly (48 + length + 4): that also
+// rejects v2 headers, which are not decoded.
+bool parse_p2p_v1(std::string_view body, P2pHeader& header, std::string_view& data,
+                  uint32_t& footer);
+
+// One MSNSLP message (§9.3), views into the data.
+struct SlpMessage {
+  std::string_view method;  // "INVITE", "BYE", ... for requests, "" for responses
+  int status = 0;           // 200, 603, ... for responses, 0 for requests
+  std::string_view to;      // To: <msnmsgr:account>, without the brackets and scheme
+  std::string_view from;
+  std::string_view call_id;
+  std::string_view content_type;
+  std::string_view body;  // after the blank line, up to the terminating NUL
+};
+bool parse_slp(std::string_view data, SlpMessage& out);
+
+// The file-transfer Context (§9.3): base64 of a little-endian struct with
+// the size and a UTF-16LE name. False when malformed.
+struct FileContext {
+  uint64_t size = 0;
+  std::string name;  // UTF-8
+};
+bool parse_file_context(std::string_view base64, FileContext& out);
+
+// Standard base64 (ignores nothing: any other character fails); appends to `out`.
+bool base64_decode(std::string_view text, std::string& out);
+
+}  // namespace rcds::proto::msnp
