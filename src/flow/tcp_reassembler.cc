@@ -9,6 +9,10 @@ namespace {
 // Signed distance from b to a in sequence space (handles wrap-around).
 inline int32_t seq_diff(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b); }
 
+// The largest TCP receive window is 2^30 bytes (RFC 7323); real ones are far
+// smaller. Segments further ahead than this are not buffered.
+constexpr int32_t kMaxAhead = 1 << 26;
+
 void mark_finished(HalfStream& half) {
   if (half.fin_seen && half.out_of_order == nullptr && seq_diff(half.next_seq, half.fin_seq) >= 0) {
     half.finished = true;
@@ -80,6 +84,13 @@ void TcpReassembler::segment(Flow& flow, Direction direction, uint32_t seq, Byte
     }
   }
   if (seq_diff(seq, half.next_seq) > 0) {
+    if (seq_diff(seq, half.next_seq) > kMaxAhead) {
+      // Far beyond any receive window: believing it would let a forged
+      // segment (plus an ACK or a full buffer) move the stream past the
+      // real continuation, which would then be dropped as old.
+      counters_.add(Anomaly::tcp_segment_out_of_window);
+      return;
+    }
     store_out_of_order(flow, direction, seq, payload, time);
     return;
   }
@@ -90,6 +101,15 @@ void TcpReassembler::segment(Flow& flow, Direction direction, uint32_t seq, Byte
 void TcpReassembler::deliver_in_order(Flow& flow, Direction direction, uint32_t seq,
                                       ByteView payload, Timestamp time) {
   HalfStream& half = flow.stream(direction);
+  if (half.fin_seen) {
+    // Bytes buffered before the FIN arrived may lie beyond it.
+    const int32_t beyond = seq_diff(seq + static_cast<uint32_t>(payload.size()), half.fin_seq);
+    if (beyond > 0) {
+      counters_.add(Anomaly::tcp_data_after_close);
+      if (static_cast<size_t>(beyond) >= payload.size()) return;
+      payload = payload.first(payload.size() - static_cast<size_t>(beyond));
+    }
+  }
   const uint32_t already = half.next_seq - seq;  // bytes at or before next_seq
   if (already >= payload.size()) {
     counters_.add(Counter::tcp_retransmissions);
@@ -98,6 +118,21 @@ void TcpReassembler::deliver_in_order(Flow& flow, Direction direction, uint32_t 
   }
   if (already > 0) verify_against_tail(half, seq, payload.first(already));
   emit(flow, direction, payload.subspan(already), time);
+}
+
+void TcpReassembler::drop_beyond_fin(HalfStream& half) {
+  if (!half.fin_seen) return;
+  // The list is sorted: everything from the first segment starting at or
+  // after the FIN can never be delivered (segments straddling it are cut
+  // when delivered).
+  Segment** link = &half.out_of_order;
+  while (*link != nullptr && seq_diff((*link)->seq, half.fin_seq) < 0) link = &(*link)->next;
+  while (Segment* s = *link) {
+    *link = s->next;
+    half.out_of_order_bytes -= s->length;
+    counters_.add(Anomaly::tcp_data_after_close);
+    store_.free(s);
+  }
 }
 
 void TcpReassembler::drain(Flow& flow, Direction direction, Timestamp time) {
@@ -118,6 +153,11 @@ void TcpReassembler::flush(Flow& flow, Direction direction, Timestamp time) {
     Segment* s = half.out_of_order;
     half.out_of_order = s->next;
     half.out_of_order_bytes -= s->length;
+    if (half.fin_seen && seq_diff(s->seq, half.fin_seq) >= 0) {
+      counters_.add(Anomaly::tcp_data_after_close);  // buffered before the FIN came
+      store_.free(s);
+      continue;
+    }
     const int32_t hole = seq_diff(s->seq, half.next_seq);
     if (hole > 0) emit_gap(flow, direction, static_cast<uint32_t>(hole), time);
     deliver_in_order(flow, direction, s->seq, {s->data, s->length}, time);
@@ -143,7 +183,7 @@ Segment** TcpReassembler::insert_piece(HalfStream& half, Segment** link, uint32_
                                        const uint8_t* bytes, uint32_t length) {
   while (length > 0) {
     Segment* s = store_.allocate();
-    if (s == nullptr) return link;  // cannot happen: capacity was checked first
+    if (s == nullptr) return link;  // cannot happen: blocks were counted and checked first
     const uint32_t n = std::min<uint32_t>(length, Segment::kCapacity);
     s->seq = seq;
     s->length = n;
@@ -158,6 +198,48 @@ Segment** TcpReassembler::insert_piece(HalfStream& half, Segment** link, uint32_
   }
   return link;
 }
+
+namespace {
+
+// Walks the sorted out-of-order list over [begin, end) (offsets relative to
+// `base`, the direction's next_seq): `piece(link, from, to)` for each range
+// not buffered yet, to be inserted at `link` (returns the link after it), and
+// `overlap(segment, from, to)` for each range that is.
+template <typename Piece, typename Overlap>
+void walk_ranges(HalfStream& half, uint32_t base, uint32_t begin, uint32_t end, Piece piece,
+                 Overlap overlap) {
+  uint32_t cursor = begin;
+  Segment** link = &half.out_of_order;
+  while (cursor < end) {
+    Segment* s = *link;
+    if (s == nullptr || s->seq - base >= end) {
+      piece(link, cursor, end);
+      return;
+    }
+    const uint32_t s_begin = s->seq - base;
+    const uint32_t s_end = s_begin + s->length;
+    if (s_end <= cursor) {
+      link = &s->next;
+      continue;
+    }
+    if (s_begin > cursor) {
+      const uint32_t piece_end = std::min(end, s_begin);
+      link = piece(link, cursor, piece_end);
+      cursor = piece_end;
+      continue;
+    }
+    const uint32_t overlap_end = std::min(end, s_end);
+    overlap(*s, cursor, overlap_end);
+    cursor = overlap_end;
+    link = &s->next;
+  }
+}
+
+size_t blocks_for(uint32_t length) {
+  return (length + Segment::kCapacity - 1) / Segment::kCapacity;
+}
+
+}  // namespace
 
 void TcpReassembler::store_out_of_order(Flow& flow, Direction direction, uint32_t seq,
                                         ByteView payload, Timestamp time) {
@@ -174,43 +256,32 @@ void TcpReassembler::store_out_of_order(Flow& flow, Direction direction, uint32_
     skip_ahead(flow, direction, seq, payload, time);
     return;
   }
-  const size_t blocks = (length + Segment::kCapacity - 1) / Segment::kCapacity;
+  const uint32_t base = half.next_seq;
+  const uint32_t begin = seq - base;
+  const uint32_t end = begin + length;
+  // The new bytes may be split around buffered segments into several pieces,
+  // each needing its own blocks: count them exactly before storing any.
+  size_t blocks = 0;
+  walk_ranges(
+      half, base, begin, end,
+      [&blocks](Segment** link, uint32_t from, uint32_t to) {
+        blocks += blocks_for(to - from);
+        return link;
+      },
+      [](const Segment&, uint32_t, uint32_t) {});
   if (!store_.can_allocate(blocks)) {
     counters_.add(Anomaly::tcp_global_memory_cap);
     skip_ahead(flow, direction, seq, payload, time);
     return;
   }
-  // Walk the sorted list in offsets relative to next_seq (all positive).
-  const uint32_t base = half.next_seq;
-  const uint32_t begin = seq - base;
-  const uint32_t end = begin + length;
-  uint32_t cursor = begin;
-  Segment** link = &half.out_of_order;
-  while (cursor < end) {
-    Segment* s = *link;
-    if (s == nullptr || s->seq - base >= end) {
-      insert_piece(half, link, base + cursor, payload.data() + (cursor - begin), end - cursor);
-      break;
-    }
-    const uint32_t s_begin = s->seq - base;
-    const uint32_t s_end = s_begin + s->length;
-    if (s_end <= cursor) {
-      link = &s->next;
-      continue;
-    }
-    if (s_begin > cursor) {
-      const uint32_t piece_end = std::min(end, s_begin);
-      link = insert_piece(half, link, base + cursor, payload.data() + (cursor - begin),
-                          piece_end - cursor);
-      cursor = piece_end;
-      continue;
-    }
-    const uint32_t overlap_end = std::min(end, s_end);
-    check_overlap(s->data + (cursor - s_begin), payload.data() + (cursor - begin),
-                  overlap_end - cursor);
-    cursor = overlap_end;
-    link = &s->next;
-  }
+  walk_ranges(
+      half, base, begin, end,
+      [&](Segment** link, uint32_t from, uint32_t to) {
+        return insert_piece(half, link, base + from, payload.data() + (from - begin), to - from);
+      },
+      [&](const Segment& s, uint32_t from, uint32_t to) {
+        check_overlap(s.data + (from - (s.seq - base)), payload.data() + (from - begin), to - from);
+      });
 }
 
 void TcpReassembler::fin(Flow& flow, Direction direction, uint32_t fin_seq) {
@@ -219,9 +290,17 @@ void TcpReassembler::fin(Flow& flow, Direction direction, uint32_t fin_seq) {
     half.next_seq = fin_seq;
     half.started = true;
   }
+  if (!half.fin_seen &&
+      (seq_diff(fin_seq, half.next_seq) > kMaxAhead || seq_diff(fin_seq, half.next_seq) < 0)) {
+    // A FIN no receiver would accept: far ahead, or inside bytes already
+    // delivered.
+    counters_.add(Anomaly::tcp_segment_out_of_window);
+    return;
+  }
   if (!half.fin_seen) {
     half.fin_seen = true;
     half.fin_seq = fin_seq;
+    drop_beyond_fin(half);
   }
   mark_finished(half);
 }

@@ -43,6 +43,7 @@ class TcpReassembler {
   void deliver_in_order(Flow& flow, Direction direction, uint32_t seq, ByteView payload,
                         Timestamp time);
   void drain(Flow& flow, Direction direction, Timestamp time);
+  void drop_beyond_fin(HalfStream& half);
   void store_out_of_order(Flow& flow, Direction direction, uint32_t seq, ByteView payload,
                           Timestamp time);
   void skip_ahead(Flow& flow, Direction direction, uint32_t seq, ByteView payload, Timestamp time);

@@ -110,9 +110,11 @@ DecodeResult PacketDecoder::decode(uint32_t link_type, ByteView frame, Timestamp
       offset = 20;
       break;
     case capture::kLinkRaw:
-    case capture::kLinkIpv4:
-    case capture::kLinkIpv6:
       return decode_ip(frame, out);
+    case capture::kLinkIpv4:
+      return decode_ipv4(frame, out);
+    case capture::kLinkIpv6:
+      return decode_ipv6(frame, out);
     default:
       counters_.add(Anomaly::capture_unknown_linktype);
       return DecodeResult::kMalformed;

@@ -104,12 +104,32 @@ bool Defragmenter::add(const Packet& fragment, ByteView& datagram) {
     return false;
   }
 
+  if (length == 0) {
+    // Carries nothing; as a last fragment it would still make the buffer
+    // grow to its offset, which a flood of them could use to fill the cap.
+    counters_.add(Anomaly::frag_bad_length);
+    return false;
+  }
+  // The offset-0 fragment's IP header is kept too: charge it up front.
+  const size_t header_charge = begin == 0 ? ip_header_length : 0;
   auto it = pending_.find(key);
   if (it == pending_.end()) {
     if (pending_.size() >= options_.max_datagrams ||
-        memory_in_use_ + end > options_.memory_cap_bytes) {
+        memory_in_use_ + end + header_charge > options_.memory_cap_bytes) {
       counters_.add(Anomaly::frag_memory_cap);
       return false;
+    }
+    // Completed datagrams leave their entry here until it times out; if
+    // packet time stalls, bound the queue by retiring its oldest entries
+    // (dropping that datagram if it is still pending).
+    while (arrival_order_.size() >= 2 * options_.max_datagrams) {
+      const auto& [first_seen, old_key] = arrival_order_.front();
+      auto old = pending_.find(old_key);
+      if (old != pending_.end() && old->second.first_seen == first_seen) {
+        counters_.add(Anomaly::frag_timeout);
+        drop(old);
+      }
+      arrival_order_.pop_front();
     }
     it = pending_.emplace(key, Pending{}).first;
     it->second.first_seen = fragment.timestamp;
@@ -123,7 +143,7 @@ bool Defragmenter::add(const Packet& fragment, ByteView& datagram) {
     // charged is what is allocated.
     const size_t before = pending.data.capacity();
     const size_t after = std::max<size_t>(before, end);
-    if (memory_in_use_ + (after - before) > options_.memory_cap_bytes) {
+    if (memory_in_use_ + (after - before) + header_charge > options_.memory_cap_bytes) {
       counters_.add(Anomaly::frag_memory_cap);
       return false;
     }
@@ -160,8 +180,12 @@ bool Defragmenter::add(const Packet& fragment, ByteView& datagram) {
   if (length > 0) merge_range(pending, {begin, end});
 
   if (begin == 0 && pending.header.empty()) {
-    const size_t header_length = fragment.ip_version == 4 ? fragment.fragment.header_length : 40;
-    pending.header.assign(fragment.ip.begin(), fragment.ip.begin() + header_length);
+    if (memory_in_use_ + ip_header_length > options_.memory_cap_bytes) {
+      counters_.add(Anomaly::frag_memory_cap);
+      return false;
+    }
+    pending.header.assign(fragment.ip.begin(),
+                          fragment.ip.begin() + static_cast<std::ptrdiff_t>(ip_header_length));
     memory_in_use_ += pending.header.capacity();
   }
   if (!fragment.fragment.more && pending.total_length < 0) pending.total_length = end;

@@ -31,7 +31,8 @@ namespace rcds {
   X(frag_too_large, "reassembled IP datagram would exceed 65535 bytes")                         \
   X(frag_timeout, "IP datagram never completed within the fragment timeout")                    \
   X(frag_memory_cap, "fragment dropped because the fragment memory cap was reached")            \
-  X(frag_bad_length, "non-final fragment not a multiple of 8 bytes; its odd tail was dropped")  \
+  X(frag_bad_length,                                                                            \
+    "empty fragment (dropped), or non-final one not a multiple of 8 bytes (odd tail cut)")      \
   X(tcp_truncated, "TCP header beyond the captured bytes")                                      \
   X(tcp_bad_header_length, "TCP data offset below 5 or beyond the segment")                     \
   X(tcp_bad_checksum, "TCP checksum wrong (only when verification is on)")                      \
@@ -42,6 +43,7 @@ namespace rcds {
   X(tcp_rst_in_handshake, "RST before the three-way handshake finished; ignored")               \
   X(tcp_rst_out_of_window, "RST whose sequence number is outside the window; ignored")          \
   X(tcp_fin_in_handshake, "FIN before the three-way handshake finished; ignored")               \
+  X(tcp_segment_out_of_window, "segment more than 64 MiB ahead of the stream; dropped")         \
   X(tcp_data_after_close, "data beyond the FIN sequence number")                                \
   X(tcp_flow_memory_cap, "per-direction out-of-order budget hit: holes turned into gaps")       \
   X(tcp_global_memory_cap, "global reassembly budget hit: holes turned into gaps")              \
