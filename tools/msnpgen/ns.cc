@@ -322,6 +322,7 @@ void Ns::personal_message(const std::string& text, const std::vector<Ns*>& watch
   for (Ns* watcher : watchers) {
     if (!watcher->link) continue;
     const int wv = watcher->version();
+    if (wv < 11) continue;  // UBX exists from MSNP11 on (MSNP.md §2.1)
     std::vector<std::string> p{as_seen_by(wv)};
     if (wv >= 14 && wv < 18) p.push_back("1");
     const int64_t got = watcher->push(with_payload("UBX", p, data));
