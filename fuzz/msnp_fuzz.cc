@@ -5,6 +5,8 @@
 // Layout: one header byte, then a script.
 //   header bit 0     the flow was picked up mid-stream (starts resynchronising)
 //   header bit 1     the sink wants content (else payloads are skipped uncopied)
+//   header bit 2     go through MsnpConnection, which turns into the HTTP
+//                    gateway handler when the client starts with "POST "
 //   header bits 4-7  split every chunk into pieces of this size (0 = whole)
 //   script           bytes up to a 0xFF are one chunk in the current direction;
 //                    0xFF c: c == 0xFF is a literal 0xFF byte; else bit 0 switches
@@ -25,6 +27,7 @@
 
 #include "fuzz_check.h"
 #include "proto/msnp/decoder.h"
+#include "proto/msnp/gateway.h"
 
 namespace {
 
@@ -91,7 +94,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t piece = header >> 4;
   const size_t bound = limits.framer.max_line + limits.framer.max_payload;
 
-  auto* decoder = new msnp::MsnpDecoder(info, sink, &session, limits);
+  // The gateway's bodies go to inner decoders with the same limits; its own
+  // buffers are bounded by the small head/body limits below.
+  msnp::GatewayLimits gateway_limits;
+  gateway_limits.max_head = 512;
+  gateway_limits.max_body = 4096;
+  gateway_limits.max_sessions = 2;
+  gateway_limits.max_pending = 4;
+  gateway_limits.decoder = limits;
+  msnp::MsnpDecoder* decoder = nullptr;
+  flow::StreamHandler* handler = nullptr;
+  if ((header & 4) != 0) {
+    handler = new msnp::MsnpConnection(info, sink, &session, gateway_limits);
+  } else {
+    decoder = new msnp::MsnpDecoder(info, sink, &session, limits);
+    handler = decoder;
+  }
+  auto buffered_ok = [&] { return decoder == nullptr || decoder->buffered() <= bound; };
   flow::Direction direction = flow::Direction::kClientToServer;
   rcds::Timestamp time{1'000'000'000};
   std::vector<uint8_t> chunk;
@@ -102,8 +121,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       // An exact-size copy so reading past the piece is an ASan error.
       std::vector<uint8_t> exact(chunk.begin() + static_cast<std::ptrdiff_t>(pos),
                                  chunk.begin() + static_cast<std::ptrdiff_t>(pos + n));
-      decoder->on_data(direction, rcds::ByteView(exact.data(), exact.size()), time);
-      RCDS_FUZZ_CHECK("msnp_buffer_bounded", decoder->buffered() <= bound);
+      handler->on_data(direction, rcds::ByteView(exact.data(), exact.size()), time);
+      RCDS_FUZZ_CHECK("msnp_buffer_bounded", buffered_ok());
       pos += n;
     }
     chunk.clear();
@@ -121,12 +140,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       continue;
     }
     flush();
-    if ((c & 2) != 0) decoder->on_gap(direction, (c >> 2) * 13u + 1, time);
+    if ((c & 2) != 0) handler->on_gap(direction, (c >> 2) * 13u + 1, time);
     if ((c & 1) != 0) direction = flow::opposite(direction);
   }
   flush();
-  decoder->on_close(flow::CloseReason::kFin, time);
-  RCDS_FUZZ_CHECK("msnp_buffer_bounded", decoder->buffered() <= bound);
-  delete decoder;
+  handler->on_close(flow::CloseReason::kFin, time);
+  RCDS_FUZZ_CHECK("msnp_buffer_bounded", buffered_ok());
+  delete handler;
   return 0;
 }

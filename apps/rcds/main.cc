@@ -39,6 +39,12 @@ int run(int argc, char** argv) {
                           "(offline forensic use only)");
   analyze_cmd->add_flag("--json", analyze.json, "One JSON object per line");
   analyze_cmd->add_flag("-q,--quiet", analyze.quiet, "Counters only, no per-flow summaries");
+  analyze_cmd->add_flag("--no-decoders", analyze.no_decoders,
+                        "Reassembly only: no protocol decoder, every flow is just counted "
+                        "(benchmark baseline)");
+  analyze_cmd->add_flag("--identity-only", analyze.identity_only,
+                        "Decoders report identities only and skip message content, as the "
+                        "live sensor does");
   add_sensor_options(*analyze_cmd, analyze.sensor, analyze_budget_mib);
 
   rcds::nis::LiveRunOptions live;

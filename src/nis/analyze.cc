@@ -65,13 +65,14 @@ int run_analyze(const AnalyzeOptions& options, std::FILE* out, std::FILE* err) {
     return 1;
   }
   flow::ProtocolRegistry registry;
-  registry.add(proto::msnp::msnp_protocol_spec());
+  // Without registry entries nothing is probed or claimed by a decoder.
+  if (!options.no_decoders) registry.add(proto::msnp::msnp_protocol_spec());
   CountingFactory counting;
   NullFactory nobody;
   DumpFactory dumping(options.dump_directory);
   const bool dump = !options.dump_directory.empty();
   if (dump && !prepare_dump_directory(options.dump_directory, err)) return 1;
-  MsnpReport msnp(options.json);
+  MsnpReport msnp(options.json, /*content=*/!options.identity_only);
   // Decoders take the flows they know; the others are counted, or, with
   // --dump-streams, every flow (decoded or not) is also written out.
   MsnpFactory msnp_factory(dump ? static_cast<flow::StreamHandlerFactory&>(nobody) : counting,

@@ -17,6 +17,12 @@ struct AnalyzeOptions {
   std::string dump_directory;  // forensic use on files only
   bool json = false;
   bool quiet = false;  // counters only, no per-flow summaries (benchmarks)
+  // Reassembly alone, the benchmark's baseline for the decoders' cost: no
+  // protocol is probed, every flow goes to the counting (or dumping) handler.
+  bool no_decoders = false;
+  // Decoders answer wants_content with no, as the live sensor does: identity
+  // events only, message payloads skipped uncopied (what a non-target costs).
+  bool identity_only = false;
 };
 
 // Returns the process exit code: 0 success, 1 unusable input.

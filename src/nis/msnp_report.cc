@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "proto/msnp/gateway.h"
+
 namespace rcds::nis {
 
 namespace msnp = proto::msnp;
@@ -26,6 +28,29 @@ std::string join(const std::vector<std::string>& items) {
     out += item;
   }
   return out.empty() ? "-" : out;
+}
+
+std::string base64(std::string_view bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const uint32_t v = (static_cast<uint8_t>(bytes[i]) << 16) |
+                       (static_cast<uint8_t>(bytes[i + 1]) << 8) |
+                       static_cast<uint8_t>(bytes[i + 2]);
+    for (int k = 18; k >= 0; k -= 6) out.push_back(kAlphabet[(v >> k) & 0x3F]);
+  }
+  if (i < bytes.size()) {
+    uint32_t v = static_cast<uint32_t>(static_cast<uint8_t>(bytes[i])) << 16;
+    if (i + 1 < bytes.size()) v |= static_cast<uint32_t>(static_cast<uint8_t>(bytes[i + 1])) << 8;
+    out.push_back(kAlphabet[(v >> 18) & 0x3F]);
+    out.push_back(kAlphabet[(v >> 12) & 0x3F]);
+    out.push_back(i + 1 < bytes.size() ? kAlphabet[(v >> 6) & 0x3F] : '=');
+    out.push_back('=');
+  }
+  return out;
 }
 
 // The fields of each event body, named as in events.h.
@@ -114,15 +139,18 @@ json body_fields(const msnp::EventBody& body) {
               j["chunks"] = e.chunks;
             }
             if (e.ack_mode != 0) j["ack_mode"] = std::string(1, e.ack_mode);
+            if (!e.conversation.empty()) j["conversation"] = e.conversation;
           },
           [&](const msnp::Typing& e) {
             j = {{"sender", e.sender}, {"recipients", e.recipients}};
+            if (!e.conversation.empty()) j["conversation"] = e.conversation;
           },
           [&](const msnp::Datacast& e) {
             j = {{"sender", e.sender},
                  {"recipients", e.recipients},
                  {"id", e.id},
                  {"data", std::string(e.data)}};
+            if (!e.conversation.empty()) j["conversation"] = e.conversation;
           },
           [&](const msnp::FileInvitation& e) {
             j = {{"sender", e.sender},
@@ -170,6 +198,33 @@ json body_fields(const msnp::EventBody& body) {
           [&](const msnp::DecoderAnomaly& e) {
             j = {{"anomaly", std::string(msnp::name_of(e.kind))}, {"bytes", e.bytes}};
           },
+          [&](const msnp::FileData& e) {
+            // Content of the intercepted file: carried as base64.
+            j = {{"transport", std::string(e.transport)},
+                 {"transfer_id", std::string(e.transfer_id)},
+                 {"sender", std::string(e.sender)},
+                 {"file_name", std::string(e.file_name)},
+                 {"offset", e.offset},
+                 {"length", e.bytes.size()},
+                 {"data_base64", base64(e.bytes)}};
+          },
+          [&](const msnp::FileComplete& e) {
+            j = {{"transport", e.transport},
+                 {"transfer_id", e.transfer_id},
+                 {"sender", e.sender},
+                 {"file_name", e.file_name},
+                 {"declared_size", e.declared_size},
+                 {"received", e.received},
+                 {"missing", e.missing},
+                 {"complete", e.complete},
+                 {"sha256", e.sha256},
+                 {"end", e.end}};
+          },
+          [&](const msnp::TransferAnomaly& e) {
+            j = {{"anomaly", std::string(msnp::name_of(e.kind))},
+                 {"transfer_id", e.transfer_id},
+                 {"bytes", e.bytes}};
+          },
       },
       body);
   return j;
@@ -177,18 +232,26 @@ json body_fields(const msnp::EventBody& body) {
 
 std::string quote_text(std::string_view text) { return dump(json(std::string(text))); }
 
+// " in 10:{guid}@live.com" for MSNP21 group conversations, "" otherwise.
+std::string in_group(const std::string& conversation) {
+  return conversation.empty() ? "" : " in " + conversation;
+}
+
 // The "what happened" part of a transcript line.
 std::string describe(const msnp::EventBody& body) {
   return std::visit(
       Overloaded{
           [](const msnp::InstantMessage& e) {
-            return e.sender + " -> " + join(e.recipients) + ": " + quote_text(e.text);
+            return e.sender + " -> " + join(e.recipients) + in_group(e.conversation) + ": " +
+                   quote_text(e.text);
           },
-          [](const msnp::Typing& e) { return e.sender + " is typing to " + join(e.recipients); },
+          [](const msnp::Typing& e) {
+            return e.sender + " is typing to " + join(e.recipients) + in_group(e.conversation);
+          },
           [](const msnp::Datacast& e) {
             return e.sender +
                    (e.id == 1 ? " nudges " : " datacast " + std::to_string(e.id) + " to ") +
-                   join(e.recipients);
+                   join(e.recipients) + in_group(e.conversation);
           },
           [](const msnp::ParticipantJoined& e) {
             return e.account + " joined (" + std::string(msnp::name_of(e.how)) +
@@ -214,6 +277,19 @@ std::string describe(const msnp::EventBody& body) {
             }
             return s + " session " + e.session_id + " -> " + join(e.recipients);
           },
+          [](const msnp::FileData& e) {
+            return "file " + quote_text(e.file_name) + " " + std::string(e.transport) + " " +
+                   std::string(e.transfer_id) + " at " + std::to_string(e.offset) + ": " +
+                   std::to_string(e.bytes.size()) + " bytes";
+          },
+          [](const msnp::FileComplete& e) {
+            std::string s = "file " + quote_text(e.file_name) + ": " + std::to_string(e.received) +
+                            " bytes, sha256 " + (e.sha256.empty() ? "-" : e.sha256) + " (" +
+                            (e.complete ? "complete" : "incomplete") + ", declared " +
+                            std::to_string(e.declared_size);
+            if (e.missing != 0) s += ", " + std::to_string(e.missing) + " missing";
+            return s + ", " + e.transport + " " + e.transfer_id + ", end " + e.end + ")";
+          },
           [&](const auto&) {
             // Everything else: its fields as compact JSON.
             return dump(body_fields(body));
@@ -227,7 +303,8 @@ std::string describe(const msnp::EventBody& body) {
 std::string format_msnp_text(const msnp::MsnpEvent& event) {
   const msnp::EventContext& c = event.context;
   return format_iso8601(c.time) + " #" + std::to_string(c.flow_id) + " " +
-         std::string(msnp::name_of(c.connection)) + " " +
+         std::string(msnp::name_of(c.connection)) +
+         (c.tunnelled ? " via gateway " + c.gateway_session : std::string()) + " " +
          std::string(msnp::event_name(event.body)) + ": " + describe(event.body);
 }
 
@@ -244,6 +321,10 @@ std::string format_msnp_json(const msnp::MsnpEvent& event) {
   j["direction"] = std::string(flow::name_of(c.direction));
   j["owner"] = c.owner;
   if (c.version != 0) j["version"] = c.version;
+  if (c.tunnelled) {
+    j["gateway_session"] = c.gateway_session;
+    j["tunnel_server"] = c.tunnel_server;
+  }
   const json fields = body_fields(event.body);  // items() must not outlive it
   for (const auto& [key, value] : fields.items()) j[key] = value;
   return dump(j);
@@ -263,13 +344,14 @@ void print_msnp(std::FILE* out, const MsnpReport& report, bool json) {
 flow::StreamHandler* MsnpFactory::open(const flow::StreamInfo& info) {
   if (info.protocol == "msnp") {
     ++opened_;
-    return new msnp::MsnpDecoder(info, sink_, &session_);
+    // A direct MSNP connection or the HTTP gateway, told apart by its first bytes.
+    return new msnp::MsnpConnection(info, sink_, &session_);
   }
   return fallback_.open(info);
 }
 
 void MsnpFactory::release(flow::StreamHandler* handler) {
-  if (auto* decoder = dynamic_cast<msnp::MsnpDecoder*>(handler)) {
+  if (auto* decoder = dynamic_cast<msnp::MsnpConnection*>(handler)) {
     delete decoder;
     return;
   }

@@ -28,17 +28,25 @@ MsnpDecoder::MsnpDecoder(const flow::StreamInfo& info, MsnpEventSink& sink, Msnp
 
 void MsnpDecoder::on_data(Direction direction, ByteView bytes, Timestamp time) {
   Side& side = sides_[flow::index_of(direction)];
-  if (side.raw) return;
+  if (side.raw) {
+    on_raw(direction, bytes, time);
+    return;
+  }
   side.framer.feed(bytes, time);
 }
 
 void MsnpDecoder::on_gap(Direction direction, uint64_t length, Timestamp time) {
   anomaly(MsnpAnomaly::kStreamGap, length, time, direction);
   Side& side = sides_[flow::index_of(direction)];
-  if (!side.raw) side.framer.on_gap(length, time);
+  if (side.raw) {
+    raw_gap(length, time, direction);
+  } else {
+    side.framer.on_gap(length, time);
+  }
 }
 
 void MsnpDecoder::on_close(flow::CloseReason reason, Timestamp time) {
+  finish_all_files("closed", time);
   if (session_ended_) return;
   const bool clean = reason == flow::CloseReason::kFin;
   if (type_ == ConnectionType::kSwitchboard && !owner_.empty()) {
@@ -85,9 +93,9 @@ FramerClient::PayloadPlan MsnpDecoder::Side::plan_payload(const Command& cmd) {
   } else if (cmd.is("UUX") || cmd.is("UBX")) {
     plan.keep = decoder.content_wanted();
   } else {
-    // Contact lists are identity data; everything else (NOT, GCF, QRY,
-    // MSNP21 SDG/NFY, ...) is not decoded yet and is skipped uncopied.
-    plan.keep = cmd.is("ADL") || cmd.is("RML");
+    // Contact lists are identity data, MSNP21 payloads are decided in
+    // msnp21.cc; everything else (NOT, GCF, QRY, ...) is skipped uncopied.
+    plan.keep = cmd.is("ADL") || cmd.is("RML") || decoder.msnp21_keep(direction, cmd);
   }
   return plan;
 }
@@ -332,68 +340,6 @@ void MsnpDecoder::handle_error(const Command& cmd, Timestamp time) {
   }
 }
 
-void MsnpDecoder::handle_p2p(const std::string& sender, std::string_view body, Timestamp time,
-                             Direction direction) {
-  P2pHeader header;
-  std::string_view data;
-  uint32_t footer = 0;
-  // SessionID 0 is signalling; an SLP message split over several chunks
-  // (offset != 0 or total != length) is not reassembled yet.
-  if (!parse_p2p_v1(body, header, data, footer) || header.session_id != 0 || header.offset != 0 ||
-      header.total_size != header.length || header.length == 0) {
-    return;
-  }
-  SlpMessage slp;
-  if (!parse_slp(data, slp)) return;
-  P2pSignal signal;
-  signal.sender = sender;
-  signal.recipients = recipients_except(sender);
-  signal.method = slp.method;
-  signal.status = slp.status;
-  signal.to = normalize_address(slp.to);
-  signal.from = normalize_address(slp.from);
-  signal.call_id = slp.call_id;
-  signal.session_id = header_value(slp.body, "SessionID");
-  signal.euf_guid = header_value(slp.body, "EUF-GUID");
-  signal.app_id = header_value(slp.body, "AppID");
-  if (iequals(signal.euf_guid, "{5D3E02AB-6190-11D3-BBBB-00C04F795683}")) {
-    FileContext context;
-    if (parse_file_context(header_value(slp.body, "Context"), context)) {
-      signal.file_name = std::move(context.name);
-      signal.file_size = context.size;
-    }
-  }
-  emit(time, direction, std::move(signal));
-}
-
-// --- MSNFTP transfer connections (MSNP.md §10.2) ------------------------------
-
-void MsnpDecoder::handle_msnftp(Direction direction, const Command& cmd, Timestamp time) {
-  // Either side may listen, so the commands are taken from whichever
-  // direction carries them; there are no TrIDs.
-  MsnftpTransfer step;
-  if (cmd.is("TFR")) {
-    // The receiver's TFR starts the file blocks in the other direction.
-    sides_[flow::index_of(flow::opposite(direction))].raw = true;
-    return;
-  }
-  if (cmd.is("USR") && cmd.count >= 2) {
-    owner_ = normalize_address(cmd.params[0]);
-    step.stage = MsnftpTransfer::Stage::kAuth;
-    step.account = owner_;
-    step.auth_cookie = cmd.params[1];
-  } else if (cmd.is("FIL") && parse_u64(cmd.param(0), step.file_size)) {
-    step.stage = MsnftpTransfer::Stage::kSize;
-  } else if (cmd.is("BYE") && parse_u64(cmd.param(0), step.code)) {
-    step.stage = MsnftpTransfer::Stage::kEnd;
-  } else if (cmd.is("CCL")) {
-    step.stage = MsnftpTransfer::Stage::kCancel;
-  } else {
-    return;
-  }
-  emit(time, direction, std::move(step));
-}
-
 // --- MSG payloads (MSNP.md §8) -----------------------------------------------
 
 void MsnpDecoder::handle_msg(Direction direction, const Command& cmd, ByteView payload,
@@ -417,6 +363,17 @@ void MsnpDecoder::handle_msg(Direction direction, const Command& cmd, ByteView p
     return;
   }
   const std::string sender = c2s ? owner_ : normalize_address(cmd.param(0));
+  if (handle_chunk(direction, sender, cmd, mime, payload.size(), time)) return;
+  const std::string_view trid = c2s ? cmd.param(0) : std::string_view{};
+  const char ack = !c2s ? 0 : cmd.param(1).size() == 1 ? cmd.param(1)[0] : '?';
+  dispatch_msg(direction, sender, trid, ack, mime, payload.size(), time);
+}
+
+void MsnpDecoder::dispatch_msg(Direction direction, const std::string& sender,
+                               std::string_view trid, char ack_mode, const MimeMessage& mime,
+                               uint64_t size, Timestamp time) {
+  const bool c2s = direction == Direction::kClientToServer;
+  const std::string_view type = media_type(header_value(mime.headers, "Content-Type"));
   if (iequals(type, "text/plain")) {
     InstantMessage message;
     message.sender = sender;
@@ -428,11 +385,9 @@ void MsnpDecoder::handle_msg(Direction direction, const Command& cmd, ByteView p
     if (parse_u64(header_value(mime.headers, "Chunks"), n))
       message.chunks = static_cast<uint32_t>(n);
     if (parse_u64(header_value(mime.headers, "Chunk"), n)) message.chunk = static_cast<uint32_t>(n);
-    if (c2s) {
-      message.trid = std::string(cmd.param(0));
-      message.ack_mode = cmd.param(1).size() == 1 ? cmd.param(1)[0] : '?';
-    }
-    message.size = payload.size();
+    message.trid = std::string(trid);
+    message.ack_mode = ack_mode;
+    message.size = size;
     emit(time, direction, std::move(message));
   } else if (iequals(type, "text/x-msmsgscontrol")) {
     const std::string_view user = header_value(mime.headers, "TypingUser");
@@ -452,7 +407,7 @@ void MsnpDecoder::handle_msg(Direction direction, const Command& cmd, ByteView p
   } else if (iequals(type, "text/x-msmsgsinvite")) {
     handle_invite(sender, mime.body, time, direction);
   } else if (iequals(type, "application/x-msnmsgrp2p")) {
-    handle_p2p(sender, mime.body, time, direction);
+    handle_p2p(sender, mime, time, direction);
   }
 }
 
@@ -476,6 +431,7 @@ void MsnpDecoder::handle_invite(const std::string& sender, std::string_view body
   }
   invite.auth_cookie = field("AuthCookie");
   invite.cancel_code = field("Cancel-Code");
+  note_msnftp_offer(invite);
   emit(time, direction, std::move(invite));
 }
 

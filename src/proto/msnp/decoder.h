@@ -16,12 +16,15 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "flow/detect.h"
 #include "flow/stream.h"
 #include "proto/msnp/events.h"
+#include "proto/msnp/file_transfer.h"
 #include "proto/msnp/framer.h"
+#include "proto/msnp/mime.h"
 #include "proto/msnp/session.h"
 
 namespace rcds::proto::msnp {
@@ -36,6 +39,11 @@ struct DecoderLimits {
   FramerLimits framer;
   size_t max_roster = 64;   // switchboard members tracked per connection
   size_t max_pending = 16;  // outstanding CAL requests per connection
+  FileAssemblyLimits files;
+  size_t max_files = 8;        // P2P file sessions tracked per connection
+  size_t max_slp_pending = 4;  // multi-chunk SLP messages being joined
+  size_t max_slp = 64 * 1024;  // bytes of one joined SLP message
+  ChunkLimits chunked;         // chunked MSGs (§8.5)
 };
 
 class MsnpDecoder final : public flow::StreamHandler {
@@ -67,7 +75,7 @@ class MsnpDecoder final : public flow::StreamHandler {
     MsnpDecoder& decoder;
     flow::Direction direction;
     Framer framer;
-    bool raw = false;  // MSNFTP file blocks follow: not framed (file data out of scope)
+    bool raw = false;  // MSNFTP file blocks follow (after TFR): not framed
   };
   struct PendingCall {
     std::string trid;
@@ -83,9 +91,50 @@ class MsnpDecoder final : public flow::StreamHandler {
   void handle_msg(flow::Direction direction, const Command& cmd, ByteView payload, Timestamp time);
   void handle_invite(const std::string& sender, std::string_view body, Timestamp time,
                      flow::Direction direction);
-  void handle_p2p(const std::string& sender, std::string_view body, Timestamp time,
+  // decoder_files.cc: file content (§9, §10.2) and chunked messages (§8.5).
+  struct FileOut;
+  struct P2pFile {
+    uint32_t session_id = 0;
+    FileAssembly file;
+    uint64_t v2_next = 0;  // v2 running offset while the file size is unknown
+    std::string call_id;   // of the INVITE: a decline names it
+  };
+  struct SlpPending {
+    uint8_t direction = 0;
+    uint32_t key = 0;  // v1 Identifier, v2 package number
+    bool v2 = false;
+    uint64_t total = 0;
+    std::string text;
+  };
+  void dispatch_msg(flow::Direction direction, const std::string& sender, std::string_view trid,
+                    char ack_mode, const MimeMessage& mime, uint64_t size, Timestamp time);
+  bool handle_chunk(flow::Direction direction, const std::string& sender, const Command& cmd,
+                    const MimeMessage& mime, uint64_t size, Timestamp time);
+  void handle_p2p(const std::string& sender, const MimeMessage& mime, Timestamp time,
                   flow::Direction direction);
+  void handle_slp(const std::string& sender, std::string_view text, bool v2, Timestamp time,
+                  flow::Direction direction);
+  void join_slp(const std::string& sender, uint32_t key, bool v2, uint64_t offset, uint64_t total,
+                std::string_view data, Timestamp time, flow::Direction direction);
+  void p2p_data(const std::string& sender, uint32_t session, bool v2, uint64_t where,
+                uint64_t total, bool file_hint, std::string_view data, Timestamp time,
+                flow::Direction direction);
+  P2pFile* p2p_file(uint32_t session_id);
+  P2pFile& p2p_open(uint32_t session_id, std::string_view transport, const std::string& sender,
+                    std::string name, uint64_t size, Timestamp time, flow::Direction direction);
+  void note_msnftp_offer(const FileInvitation& invite);
+  void on_raw(flow::Direction direction, ByteView bytes, Timestamp time);
+  void raw_gap(uint64_t length, Timestamp time, flow::Direction direction);
+  void finish_file(FileAssembly& file, std::string_view end, Timestamp time,
+                   flow::Direction direction);
+  void finish_all_files(std::string_view end, Timestamp time);
+  void transfer_anomaly(TransferAnomaly::Kind kind, std::string_view id, uint64_t bytes,
+                        Timestamp time, flow::Direction direction);
   void handle_error(const Command& cmd, Timestamp time);
+  // MSNP21 SDG/NFY/PUT/DEL (msnp21.cc, MSNP.md §11).
+  bool msnp21_keep(flow::Direction direction, const Command& cmd);
+  void handle_msnp21(flow::Direction direction, const Command& cmd, ByteView payload,
+                     Timestamp time);
   void handle_msnftp(flow::Direction direction, const Command& cmd, Timestamp time);
   bool content_wanted();
   std::vector<std::string> recipients_except(const std::string& sender) const;
@@ -124,7 +173,24 @@ class MsnpDecoder final : public flow::StreamHandler {
   std::vector<std::string> roster_;
   std::vector<PendingCall> pending_calls_;
   std::optional<bool> content_;  // wants_content() answer for content_owner_
+  // MSNFTP transfer connection: FIL size, the file and the block parser.
+  uint64_t msnftp_size_ = 0;
+  std::string msnftp_cookie_;
+  std::optional<FileAssembly> msnftp_file_;
+  uint8_t block_head_[3] = {};
+  uint8_t block_head_have_ = 0;
+  uint32_t block_left_ = 0;
+  bool blocks_stopped_ = false;  // cancel block, bad flag or lost framing
+  struct MsnftpOffer {
+    std::string cookie, name, sender;  // Invitation-Cookie, Application-File, inviter
+  };
+  std::vector<MsnftpOffer> msnftp_offers_;  // SB: INVITEs awaiting the AuthCookie
+  std::vector<P2pFile> p2p_files_;
+  std::vector<SlpPending> slp_pending_;
+  std::vector<ChunkedMessage> chunked_;
   std::string content_owner_;
+  // MSNP21 temporary groups (address, members seen), bounded in msnp21.cc.
+  std::vector<std::pair<std::string, std::vector<std::string>>> groups_;
 };
 
 }  // namespace rcds::proto::msnp

@@ -51,6 +51,10 @@ void MsnpDecoder::handle_contacts(Direction direction, const Command& cmd, ByteV
   const std::string_view p0 = cmd.param(0);
   const std::string_view p1 = cmd.param(1);
 
+  if (cmd.is("SDG") || cmd.is("NFY") || cmd.is("PUT") || cmd.is("DEL")) {
+    handle_msnp21(direction, cmd, payload, time);  // MSNP21 (§11), msnp21.cc
+    return;
+  }
   if (cmd.is("VER")) {
     if (c2s) {
       offered_versions_.clear();

@@ -5,10 +5,11 @@ namespace rcds::proto::msnp {
 std::string_view event_name(const EventBody& body) {
   // Indexed like the EventBody alternatives; a static_assert keeps them in step.
   static constexpr std::string_view kNames[] = {
-      "login_attempt",    "login_result", "redirect",      "logout",        "presence",
-      "personal_message", "contact",      "sb_referral",   "sb_invitation", "sb_call",
-      "joined",           "left",         "message",       "typing",        "datacast",
-      "file_invitation",  "p2p",          "login_profile", "msnftp",        "anomaly"};
+      "login_attempt",    "login_result",  "redirect",        "logout",        "presence",
+      "personal_message", "contact",       "sb_referral",     "sb_invitation", "sb_call",
+      "joined",           "left",          "message",         "typing",        "datacast",
+      "file_invitation",  "p2p",           "login_profile",   "msnftp",        "anomaly",
+      "file_data",        "file_complete", "transfer_anomaly"};
   static_assert(std::size(kNames) == std::variant_size_v<EventBody>);
   return kNames[body.index()];
 }
@@ -41,6 +42,24 @@ std::string_view name_of(MsnftpTransfer::Stage stage) {
       return "end";
     case MsnftpTransfer::Stage::kCancel:
       return "cancel";
+  }
+  return "";
+}
+
+std::string_view name_of(TransferAnomaly::Kind kind) {
+  switch (kind) {
+    case TransferAnomaly::Kind::kOverlap:
+      return "file_overlap";
+    case TransferAnomaly::Kind::kHole:
+      return "file_hole";
+    case TransferAnomaly::Kind::kTooManyFiles:
+      return "file_table_full";
+    case TransferAnomaly::Kind::kBadBlock:
+      return "msnftp_bad_block";
+    case TransferAnomaly::Kind::kSlpDropped:
+      return "slp_dropped";
+    case TransferAnomaly::Kind::kChunkedDropped:
+      return "chunked_message_dropped";
   }
   return "";
 }

@@ -32,6 +32,12 @@ struct EventContext {
   flow::Direction direction = flow::Direction::kClientToServer;  // of the command behind it
   std::string owner;  // account this connection belongs to (NS: USR; SB: USR/ANS), "" if unknown
   int version = 0;    // MSNP version negotiated by VER (0 = not seen; SBs never carry one)
+  // HTTP gateway (MSNP.md §12): the stable part of the tunnel's SessionID
+  // ("" = direct TCP) and the MSNP server named by the open request's IP=.
+  // client/server above are then the HTTP connection's endpoints.
+  bool tunnelled = false;
+  std::string gateway_session = {};
+  std::string tunnel_server = {};
 };
 
 // Client → NS/DS `USR trid <scheme> I <account>` (MSNP.md §4): someone tries to log in.
@@ -162,7 +168,7 @@ struct ParticipantLeft {
 // An instant message (text/plain, §8.1).
 struct InstantMessage {
   std::string sender;
-  std::vector<std::string> recipients;  // roster at that moment minus the sender
+  std::vector<std::string> recipients;  // roster minus sender (SDG: To, or group members seen)
   std::string_view text;                // UTF-8 body as sent (view!)
   std::string_view format;              // X-MMS-IM-Format value, "" if absent (view!)
   std::string_view message_id;          // Message-ID header for chunked messages (view!)
@@ -171,12 +177,15 @@ struct InstantMessage {
   std::string trid;                     // client MSG TrID ("" when relayed by the server)
   char ack_mode = 0;                    // U N A D for client MSG, 0 when relayed
   uint64_t size = 0;                    // payload bytes
+  std::string conversation = {};        // MSNP21 group ("10:{guid}@live.com"), "" if 1:1
 };
 
 // Typing notification (text/x-msmsgscontrol, §8.2).
 struct Typing {
   std::string sender;  // TypingUser header (else the MSG sender)
   std::vector<std::string> recipients;
+  // MSNP21 group address ("10:{guid}@live.com"), "" otherwise.
+  std::string conversation = {};
 };
 
 // Datacast (text/x-msnmsgr-datacast, §8.3): 1 nudge, 2 wink, 3 voice clip, 4 action.
@@ -185,6 +194,8 @@ struct Datacast {
   std::vector<std::string> recipients;
   int id = 0;
   std::string_view data;  // the Data: value (msnobj or action text), view!
+  // MSNP21 group address ("10:{guid}@live.com"), "" otherwise.
+  std::string conversation = {};
 };
 
 // An MSNFTP (or other text/x-msmsgsinvite) invitation message, §10.1.
@@ -249,6 +260,48 @@ struct MsnftpTransfer {
 };
 std::string_view name_of(MsnftpTransfer::Stage stage);
 
+// A piece of a reconstructed file, in file order (MSNFTP blocks §10.2, P2P
+// data messages §9.1/§9.2). Only emitted when the sink wants content; the
+// views are valid during on_event only.
+struct FileData {
+  std::string_view transport;    // "msnftp", "p2p_v1", "p2p_v2"
+  std::string_view transfer_id;  // MSNFTP AuthCookie, P2P SessionID (view!)
+  std::string_view sender;       // account sending the file, "" if unknown (view!)
+  std::string_view file_name;    // "" when unknown on this connection (view!)
+  uint64_t offset = 0;           // of bytes[0] in the file
+  std::string_view bytes;        // file content (view!)
+};
+
+// The end of a reconstructed file: what arrived and its SHA-256.
+struct FileComplete {
+  std::string transport;    // as FileData
+  std::string transfer_id;  // as FileData
+  std::string sender;
+  std::string file_name;
+  uint64_t declared_size = 0;  // FIL / Context / P2P TotalSize, 0 if unknown
+  uint64_t received = 0;       // bytes delivered in order (duplicates not counted)
+  uint64_t missing = 0;        // bytes lost in holes (gaps, chunks never seen)
+  bool complete = false;       // every declared byte received, no hole
+  std::string sha256;          // hex of the received bytes in order; "" without content
+  std::string end;             // "data" (all bytes seen), "bye", "cancel", "slp_bye", "closed"
+};
+
+// A problem with a file or chunked message; facts about the input, not fatal.
+struct TransferAnomaly {
+  enum class Kind : uint8_t {
+    kOverlap,         // a piece repeats bytes already delivered (dropped)
+    kHole,            // bytes never seen; the file continues after them
+    kTooManyFiles,    // per-connection transfer table full; oldest dropped
+    kBadBlock,        // MSNFTP block with an unknown flag: rest of the stream ignored
+    kSlpDropped,      // a multi-chunk SLP message could not be joined
+    kChunkedDropped,  // a chunked MSG (§8.5) could not be joined
+  };
+  Kind kind = Kind::kHole;
+  std::string transfer_id;  // file transfer id or Message-ID
+  uint64_t bytes = 0;       // bytes involved
+};
+std::string_view name_of(TransferAnomaly::Kind kind);
+
 // A decoder anomaly on this connection.
 struct DecoderAnomaly {
   MsnpAnomaly kind = MsnpAnomaly::kBadLine;
@@ -259,7 +312,8 @@ using EventBody =
     std::variant<LoginAttempt, LoginResult, Redirect, Logout, Presence, PersonalMessage,
                  ContactChange, SwitchboardReferral, SwitchboardInvitation, SwitchboardCall,
                  ParticipantJoined, ParticipantLeft, InstantMessage, Typing, Datacast,
-                 FileInvitation, P2pSignal, LoginProfile, MsnftpTransfer, DecoderAnomaly>;
+                 FileInvitation, P2pSignal, LoginProfile, MsnftpTransfer, DecoderAnomaly, FileData,
+                 FileComplete, TransferAnomaly>;
 
 // Stable event names ("login_attempt", "message", ...), indexed like EventBody.
 std::string_view event_name(const EventBody& body);

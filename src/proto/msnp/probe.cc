@@ -2,6 +2,7 @@
 #include "flow/detect.h"
 #include "proto/msnp/command.h"
 #include "proto/msnp/decoder.h"
+#include "proto/msnp/gateway.h"
 
 namespace rcds::proto::msnp {
 
@@ -23,6 +24,14 @@ bool account_like(std::string_view s) {
 
 flow::ProbeResult msnp_probe(ByteView first_bytes, flow::Direction direction) {
   const std::string_view text = as_chars(first_bytes);
+  // HTTP gateway (§12): only a POST to gateway.dll, so ordinary HTTP is
+  // never claimed, whatever the port.
+  if (!text.empty() && text[0] == 'P') {
+    const flow::ProbeResult gateway = gateway_probe(text);
+    if (direction == flow::Direction::kClientToServer && gateway != flow::ProbeResult::kNoMatch) {
+      return gateway;
+    }
+  }
   // Reject early on the first bytes so other protocols are not held back.
   for (size_t i = 0; i < text.size() && i < 3; ++i) {
     if (text[i] < 'A' || text[i] > 'Z') return flow::ProbeResult::kNoMatch;

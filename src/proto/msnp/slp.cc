@@ -60,6 +60,40 @@ bool parse_p2p_v1(std::string_view body, P2pHeader& h, std::string_view& data, u
   return true;
 }
 
+bool parse_p2p_v2(std::string_view body, P2pV2Header& h, std::string_view& data, uint32_t& footer) {
+  h = P2pV2Header{};
+  if (body.size() < 8 + 4) return false;
+  const uint8_t* p = bytes_of(body);
+  const size_t hdrlen = p[0];
+  h.opcode = p[1];
+  const size_t msglen = load_be16(p + 2);
+  h.base_id = load_be32(p + 4);
+  // The transport TLVs (peer info, ACK, NAK) identify nothing we report.
+  if (hdrlen < 8 || hdrlen + msglen + 4 != body.size()) return false;
+  footer = load_be32(p + hdrlen + msglen);
+  data = {};
+  if (msglen == 0) return true;
+  const uint8_t* d = p + hdrlen;
+  const size_t dhlen = d[0];
+  if (dhlen < 8 || dhlen > msglen) return false;
+  h.has_data = true;
+  h.tf = d[1];
+  h.package = load_be16(d + 2);
+  h.session_id = load_be32(d + 4);
+  for (size_t i = 8; i + 2 <= dhlen;) {
+    const uint8_t type = d[i];
+    const size_t length = d[i + 1];
+    if (type == 0) break;  // padding
+    if (i + 2 + length > dhlen) return false;
+    if (type == 0x01 && length == 8) {
+      h.remaining = (uint64_t{load_be32(d + i + 2)} << 32) | load_be32(d + i + 6);
+    }
+    i += 2 + length;
+  }
+  data = body.substr(hdrlen + dhlen, msglen - dhlen);
+  return true;
+}
+
 bool parse_slp(std::string_view data, SlpMessage& out) {
   out = SlpMessage{};
   const size_t nul = data.find('\0');

@@ -1,7 +1,6 @@
 // P2P (MSNC) v1 binary headers and MSNSLP signalling inside
 // application/x-msnmsgrp2p MSG bodies (MSNP.md §9.1, §9.3). Pure parsing,
-// bounds-checked; only what identifies a transfer offer is extracted: no
-// data reassembly (file content is out of scope for now).
+// bounds-checked. Data reassembly is in file_transfer.h and decoder_files.cc.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +26,21 @@ struct P2pHeader {
 // footer. False unless the sizes add up exactly (48 + length + 4): that also
 // rejects v2 headers, which are not decoded.
 bool parse_p2p_v1(std::string_view body, P2pHeader& header, std::string_view& data,
+                  uint32_t& footer);
+
+// The P2P v2 transport and data headers (§9.2, big-endian).
+struct P2pV2Header {
+  uint8_t opcode = 0;     // 0x01 SYN, 0x02 RAK
+  uint32_t base_id = 0;   // sequence number
+  bool has_data = false;  // msglen > 0: a data header and data follow
+  uint8_t tf = 0;         // 0x01 first SLP packet, 0x00 more, 0x04 object, 0x06 file data
+  uint16_t package = 0;   // package number: the same for every chunk of one message
+  uint32_t session_id = 0;
+  uint64_t remaining = 0;  // data TLV 0x01: bytes of the message after this chunk
+};
+// Splits a P2P v2 body (after the MIME headers) into header, data and
+// footer; false unless the lengths add up exactly (hdrlen + msglen + 4).
+bool parse_p2p_v2(std::string_view body, P2pV2Header& header, std::string_view& data,
                   uint32_t& footer);
 
 // One MSNSLP message (§9.3), views into the data.

@@ -100,6 +100,20 @@ inline std::string describe(const MsnpEvent& event) {
           [](const DecoderAnomaly& e) {
             return "anomaly " + std::string(name_of(e.kind)) + " " + std::to_string(e.bytes);
           },
+          [](const FileData& e) {
+            return "file_data " + std::string(e.transport) + " " + std::string(e.transfer_id) +
+                   " '" + std::string(e.file_name) + "' @" + std::to_string(e.offset) + " " +
+                   std::to_string(e.bytes.size());
+          },
+          [](const FileComplete& e) {
+            return "file_complete " + e.transport + " " + e.transfer_id + " '" + e.file_name +
+                   "' " + std::to_string(e.received) + "/" + std::to_string(e.declared_size) +
+                   (e.complete ? " complete " : " incomplete ") + e.end + " " + e.sha256;
+          },
+          [](const TransferAnomaly& e) {
+            return "transfer_anomaly " + std::string(name_of(e.kind)) + " " + e.transfer_id + " " +
+                   std::to_string(e.bytes);
+          },
       },
       event.body);
 }

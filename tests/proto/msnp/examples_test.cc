@@ -261,7 +261,8 @@ TEST(MsnpExamples, FileInvitation_13_4) {
   const Lines bob = decode_all_ways({s2c(line("BYE alice@example.com"))});
   EXPECT_EQ(bob, (Lines{"left alice@example.com bye []"}));
 
-  // The MSNFTP connection is classified; its file blocks are not decoded yet.
+  // The MSNFTP connection is classified; its file blocks are decoded (the
+  // full data phase is in file_content_test.cc): here one of three blocks.
   CollectingSink sink;
   MsnpDecoder ftp(stream_info(20), sink);
   std::string blocks = std::string("\x00\xFD\x07", 3) + std::string(2045, 'x');
@@ -272,8 +273,13 @@ TEST(MsnpExamples, FileInvitation_13_4) {
         Chunking::kWhole);
   EXPECT_EQ(ftp.type(), ConnectionType::kMsnftp);
   EXPECT_EQ(ftp.anomalies(MsnpAnomaly::kBadLine), 0u);
-  EXPECT_EQ(sink.lines, (Lines{"msnftp auth bob@example.net 1357924680 0 0", "msnftp size   5000 0",
-                               "msnftp end   0 16777989"}));
+  ASSERT_EQ(sink.lines.size(), 5u);
+  EXPECT_EQ(sink.lines[0], "msnftp auth bob@example.net 1357924680 0 0");
+  EXPECT_EQ(sink.lines[1], "msnftp size   5000 0");
+  EXPECT_EQ(sink.lines[2], "file_data msnftp 1357924680 '' @0 2045");
+  EXPECT_EQ(sink.lines[3], "msnftp end   0 16777989");
+  EXPECT_EQ(sink.lines[4].substr(0, 58),
+            "file_complete msnftp 1357924680 '' 2045/5000 incomplete by");
   EXPECT_EQ(ftp.owner(), "bob@example.net");
 }
 
@@ -358,7 +364,7 @@ TEST(MsnpExamples, P2pFileOffer_13_5) {
                                    ok_mime.size() + 48 + ok.size() + 4)));
   alice.push_back(c2s(with_payload("MSG 8 D", chunk, 1342)));
   const Lines a = decode_all_ways(alice);
-  ASSERT_EQ(a.size(), 9u);
+  ASSERT_EQ(a.size(), 11u);
   EXPECT_EQ(a[6],
             "p2p INVITE alice@example.com->bob@example.net "
             "alice@example.com->bob@example.net {7B3C7C2D-1F2A-4E3B-9C7D-5E6F708192A3} "
@@ -367,7 +373,10 @@ TEST(MsnpExamples, P2pFileOffer_13_5) {
             "p2p 200 bob@example.net->alice@example.com "
             "bob@example.net->alice@example.com {7B3C7C2D-1F2A-4E3B-9C7D-5E6F708192A3} "
             "94573  '' 0");
-  EXPECT_EQ(a[8], "left alice@example.com closed [bob@example.net]");
+  // The first of the five data chunks (file_content_test.cc has all five).
+  EXPECT_EQ(a[8], "file_data p2p_v1 94573 'plans.txt' @0 1202");
+  EXPECT_EQ(a[9].substr(0, 58), "file_complete p2p_v1 94573 'plans.txt' 1202/5000 incomplet");
+  EXPECT_EQ(a[10], "left alice@example.com closed [bob@example.net]");
 }
 
 TEST(MsnpExamples, GapInsideAMessageLosesOnlyThatMessage) {

@@ -1,0 +1,447 @@
+// File content and chunked messages: MSNFTP transfer connections (MSNP.md
+// §10.2), P2P signalling and data inside switchboard MSGs (§9), and the
+// joining of chunked MSGs (§8.5). Connection plumbing is in decoder.cc.
+#include <algorithm>
+
+#include "proto/msnp/decoder.h"
+#include "proto/msnp/slp.h"
+
+namespace rcds::proto::msnp {
+
+using flow::Direction;
+
+namespace {
+constexpr std::string_view kFileTransferGuid = "{5D3E02AB-6190-11D3-BBBB-00C04F795683}";
+constexpr uint32_t kP2pAck = 0x02;
+constexpr uint32_t kP2pFileFlag = 0x10;  // also set in the WLM 2009 value 0x01000030
+constexpr uint32_t kFooterFile = 2;
+constexpr uint8_t kTfFirst = 0x01;
+constexpr uint8_t kTfFile = 0x06;
+}  // namespace
+
+// Adds the decoder's context to what a FileAssembly hands out.
+struct MsnpDecoder::FileOut final : FileAssembly::Output {
+  FileOut(MsnpDecoder& d, Timestamp t, Direction dir) : decoder(d), time(t), direction(dir) {}
+  void on_piece(const FileAssembly& file, uint64_t offset, std::string_view bytes) override {
+    decoder.emit(time, direction,
+                 FileData{file.transport(), file.id(), file.sender(), file.name(), offset, bytes});
+  }
+  void on_anomaly(const FileAssembly& file, TransferAnomaly::Kind kind, uint64_t bytes) override {
+    decoder.transfer_anomaly(kind, file.id(), bytes, time, direction);
+  }
+  MsnpDecoder& decoder;
+  Timestamp time;
+  Direction direction;
+};
+
+void MsnpDecoder::transfer_anomaly(TransferAnomaly::Kind kind, std::string_view id, uint64_t bytes,
+                                   Timestamp time, Direction direction) {
+  emit(time, direction, TransferAnomaly{kind, std::string(id), bytes});
+}
+
+void MsnpDecoder::finish_file(FileAssembly& file, std::string_view end, Timestamp time,
+                              Direction direction) {
+  if (file.finished()) return;
+  FileOut out(*this, time, direction);
+  emit(time, direction, file.finish(end, out));
+}
+
+void MsnpDecoder::finish_all_files(std::string_view end, Timestamp time) {
+  if (msnftp_file_) {
+    const Direction dir = sides_[0].raw ? Direction::kClientToServer : Direction::kServerToClient;
+    finish_file(*msnftp_file_, end, time, dir);
+  }
+  for (P2pFile& f : p2p_files_) finish_file(f.file, end, time, Direction::kClientToServer);
+}
+
+// --- MSNFTP (§10.2) ---------------------------------------------------------
+
+void MsnpDecoder::note_msnftp_offer(const FileInvitation& invite) {
+  // The file's name is known only on the switchboard (INVITE), the transfer
+  // connection presents only the AuthCookie of the listener's ACCEPT. The
+  // worker's cookie registry links the two under a "msnftp:" key.
+  constexpr size_t kMaxOffers = 8;
+  if (invite.cookie.empty()) return;
+  if (!invite.file_name.empty()) {
+    if (msnftp_offers_.size() >= kMaxOffers) msnftp_offers_.erase(msnftp_offers_.begin());
+    msnftp_offers_.push_back({invite.cookie, invite.file_name, invite.sender});
+    return;
+  }
+  if (invite.auth_cookie.empty() || session_ == nullptr) return;
+  for (const MsnftpOffer& offer : msnftp_offers_) {
+    if (offer.cookie != invite.cookie) continue;
+    MsnpSession::CookieGrant grant;
+    grant.cookie = "msnftp:" + invite.auth_cookie;
+    grant.account = offer.sender;      // who sends the file
+    grant.session_id = offer.name;     // the file name
+    grant.ns_flow_id = info_.flow_id;  // here: the SB connection of the offer
+    session_->note_cookie(std::move(grant));
+    return;
+  }
+}
+
+void MsnpDecoder::handle_msnftp(Direction direction, const Command& cmd, Timestamp time) {
+  // Either side may listen, so the commands are taken from whichever
+  // direction carries them; there are no TrIDs.
+  MsnftpTransfer step;
+  if (cmd.is("TFR")) {
+    // The receiver's TFR starts the file blocks in the other direction.
+    sides_[flow::index_of(flow::opposite(direction))].raw = true;
+    if (!msnftp_file_) {
+      msnftp_file_.emplace("msnftp", msnftp_cookie_, "", "", msnftp_size_, content_wanted(),
+                           limits_.files);
+    }
+    return;
+  }
+  if (cmd.is("USR") && cmd.count >= 2) {
+    owner_ = normalize_address(cmd.params[0]);
+    msnftp_cookie_ = cmd.params[1];
+    std::string sender, name;
+    if (session_ != nullptr) {
+      if (const auto* offer = session_->use_cookie("msnftp:" + msnftp_cookie_, info_.flow_id)) {
+        sender = offer->account;
+        name = offer->session_id;
+      }
+    }
+    if (!msnftp_file_) {
+      msnftp_file_.emplace("msnftp", msnftp_cookie_, std::move(sender), std::move(name), 0,
+                           content_wanted(), limits_.files);
+    }
+    step.stage = MsnftpTransfer::Stage::kAuth;
+    step.account = owner_;
+    step.auth_cookie = cmd.params[1];
+  } else if (cmd.is("FIL") && parse_u64(cmd.param(0), step.file_size)) {
+    step.stage = MsnftpTransfer::Stage::kSize;
+    msnftp_size_ = step.file_size;
+    if (msnftp_file_ && msnftp_file_->declared_size() == 0) {
+      msnftp_file_->set_declared_size(step.file_size);
+    }
+  } else if (cmd.is("BYE") && parse_u64(cmd.param(0), step.code)) {
+    step.stage = MsnftpTransfer::Stage::kEnd;
+  } else if (cmd.is("CCL")) {
+    step.stage = MsnftpTransfer::Stage::kCancel;
+  } else {
+    return;
+  }
+  const MsnftpTransfer::Stage stage = step.stage;
+  emit(time, direction, std::move(step));
+  if (msnftp_file_ && stage == MsnftpTransfer::Stage::kEnd) {
+    finish_file(*msnftp_file_, "bye", time, flow::opposite(direction));
+  } else if (msnftp_file_ && stage == MsnftpTransfer::Stage::kCancel) {
+    finish_file(*msnftp_file_, "cancel", time, flow::opposite(direction));
+  }
+}
+
+void MsnpDecoder::on_raw(Direction direction, ByteView bytes, Timestamp time) {
+  // [flag:1][len:2 LE][data:len] blocks; the block header may be split
+  // across segments, so up to 3 header bytes are carried over.
+  if (blocks_stopped_ || !msnftp_file_) return;
+  FileAssembly& file = *msnftp_file_;
+  FileOut out(*this, time, direction);
+  const std::string_view chars = as_chars(bytes);
+  size_t i = 0;
+  while (i < chars.size()) {
+    if (block_left_ == 0) {
+      while (block_head_have_ < 3 && i < chars.size()) {
+        block_head_[block_head_have_++] = static_cast<uint8_t>(chars[i++]);
+      }
+      if (block_head_have_ < 3) return;
+      block_head_have_ = 0;
+      const uint8_t flag = block_head_[0];
+      if (flag == 1) {  // the sender cancels (or ends) the transfer
+        blocks_stopped_ = true;
+        finish_file(file, "cancel", time, direction);
+        return;
+      }
+      if (flag != 0) {
+        // Not a block: the framing is lost for good (no markers to resume at).
+        blocks_stopped_ = true;
+        transfer_anomaly(TransferAnomaly::Kind::kBadBlock, file.id(), chars.size() - i + 3, time,
+                         direction);
+        return;
+      }
+      block_left_ = static_cast<uint32_t>(block_head_[1] | (block_head_[2] << 8));
+      continue;
+    }
+    const size_t take = std::min<size_t>(block_left_, chars.size() - i);
+    file.add(file.next_offset(), chars.substr(i, take), out);
+    i += take;
+    block_left_ -= static_cast<uint32_t>(take);
+    if (file.done()) finish_file(file, "data", time, direction);
+  }
+}
+
+void MsnpDecoder::raw_gap(uint64_t length, Timestamp time, Direction direction) {
+  if (blocks_stopped_ || !msnftp_file_) return;
+  FileOut out(*this, time, direction);
+  if (block_head_have_ == 0 && length <= block_left_) {
+    // Inside one block's data: the block lengths still frame the rest.
+    msnftp_file_->skip(length, out);
+    block_left_ -= static_cast<uint32_t>(length);
+    return;
+  }
+  // A lost block header: the remaining blocks cannot be found again.
+  blocks_stopped_ = true;
+  msnftp_file_->skip(length, out);
+}
+
+// --- P2P (§9) -----------------------------------------------------------------
+
+MsnpDecoder::P2pFile* MsnpDecoder::p2p_file(uint32_t session_id) {
+  for (P2pFile& f : p2p_files_) {
+    if (f.session_id == session_id) return &f;
+  }
+  return nullptr;
+}
+
+MsnpDecoder::P2pFile& MsnpDecoder::p2p_open(uint32_t session_id, std::string_view transport,
+                                            const std::string& sender, std::string name,
+                                            uint64_t size, Timestamp time, Direction direction) {
+  if (P2pFile* existing = p2p_file(session_id)) {
+    if (existing->file.name().empty()) existing->file.set_name(std::move(name));
+    if (existing->file.declared_size() == 0) existing->file.set_declared_size(size);
+    return *existing;
+  }
+  if (p2p_files_.size() >= limits_.max_files) {
+    transfer_anomaly(TransferAnomaly::Kind::kTooManyFiles, p2p_files_.front().file.id(), 0, time,
+                     direction);
+    finish_file(p2p_files_.front().file, "evicted", time, direction);
+    p2p_files_.erase(p2p_files_.begin());
+  }
+  p2p_files_.push_back(P2pFile{session_id,
+                               FileAssembly(transport, std::to_string(session_id), sender,
+                                            std::move(name), size, true, limits_.files),
+                               0,
+                               {}});
+  return p2p_files_.back();
+}
+
+void MsnpDecoder::handle_p2p(const std::string& sender, const MimeMessage& mime, Timestamp time,
+                             Direction direction) {
+  const std::string_view body = mime.body;
+  // v2 is announced by ";{GUID}" endpoint ids (§9.2); the exact length
+  // check of each parser settles the rest.
+  const bool v2_hint =
+      header_value(mime.headers, "P2P-Dest").find(";{") != std::string_view::npos ||
+      header_value(mime.headers, "P2P-Src").find(";{") != std::string_view::npos;
+  P2pHeader h1;
+  P2pV2Header h2;
+  std::string_view data;
+  uint32_t footer = 0;
+  bool v2 = false;
+  if (v2_hint && parse_p2p_v2(body, h2, data, footer)) {
+    v2 = true;
+  } else if (parse_p2p_v1(body, h1, data, footer)) {
+    v2 = false;
+  } else if (!v2_hint && parse_p2p_v2(body, h2, data, footer)) {
+    v2 = true;
+  } else {
+    return;
+  }
+  if (data.empty()) return;  // ACKs, SYN/RAK without data
+  if (!v2) {
+    if ((h1.flags & kP2pAck) != 0) return;
+    if (h1.session_id == 0) {
+      join_slp(sender, h1.identifier, false, h1.offset, h1.total_size, data, time, direction);
+    } else {
+      const bool file = (h1.flags & kP2pFileFlag) != 0 || footer == kFooterFile;
+      p2p_data(sender, h1.session_id, false, h1.offset, h1.total_size, file, data, time, direction);
+    }
+    return;
+  }
+  if (h2.session_id == 0) {
+    // v2 chunks carry no offset: the remaining-bytes TLV places them.
+    uint64_t total = data.size() + h2.remaining;
+    if ((h2.tf & kTfFirst) == 0) {
+      const auto it = std::find_if(slp_pending_.begin(), slp_pending_.end(), [&](auto& p) {
+        return p.direction == flow::index_of(direction) && p.key == h2.package;
+      });
+      total = it != slp_pending_.end() ? it->total : 0;
+    }
+    if (total < h2.remaining + data.size()) {
+      transfer_anomaly(TransferAnomaly::Kind::kSlpDropped, "", data.size(), time, direction);
+      return;
+    }
+    join_slp(sender, h2.package, true, total - h2.remaining - data.size(), total, data, time,
+             direction);
+    return;
+  }
+  const bool file = h2.tf == kTfFile || footer == kFooterFile;
+  p2p_data(sender, h2.session_id, true, h2.remaining, 0, file, data, time, direction);
+}
+
+void MsnpDecoder::join_slp(const std::string& sender, uint32_t key, bool v2, uint64_t offset,
+                           uint64_t total, std::string_view data, Timestamp time,
+                           Direction direction) {
+  if (offset == 0 && total == data.size()) {  // the usual single-chunk message
+    handle_slp(sender, data, v2, time, direction);
+    return;
+  }
+  const uint8_t dir = static_cast<uint8_t>(flow::index_of(direction));
+  auto it = std::find_if(slp_pending_.begin(), slp_pending_.end(),
+                         [&](const SlpPending& p) { return p.direction == dir && p.key == key; });
+  if (offset == 0) {
+    if (it != slp_pending_.end()) slp_pending_.erase(it);
+    if (total > limits_.max_slp) {
+      transfer_anomaly(TransferAnomaly::Kind::kSlpDropped, "", total, time, direction);
+      return;
+    }
+    if (slp_pending_.size() >= limits_.max_slp_pending) {
+      transfer_anomaly(TransferAnomaly::Kind::kSlpDropped, "", slp_pending_.front().text.size(),
+                       time, direction);
+      slp_pending_.erase(slp_pending_.begin());
+    }
+    slp_pending_.push_back(SlpPending{dir, key, v2, total, std::string(data)});
+    return;
+  }
+  if (it == slp_pending_.end() || it->text.size() != offset || it->total != total ||
+      total - offset < data.size()) {
+    // A chunk missing or repeated: SLP text is small, the message is dropped.
+    transfer_anomaly(TransferAnomaly::Kind::kSlpDropped, "", data.size(), time, direction);
+    if (it != slp_pending_.end()) slp_pending_.erase(it);
+    return;
+  }
+  it->text.append(data);
+  if (it->text.size() < it->total) return;
+  const std::string text = std::move(it->text);
+  slp_pending_.erase(it);
+  handle_slp(sender, text, v2, time, direction);
+}
+
+void MsnpDecoder::handle_slp(const std::string& sender, std::string_view text, bool v2,
+                             Timestamp time, Direction direction) {
+  SlpMessage slp;
+  if (!parse_slp(text, slp)) return;
+  P2pSignal signal;
+  signal.sender = sender;
+  signal.recipients = recipients_except(sender);
+  signal.method = slp.method;
+  signal.status = slp.status;
+  signal.to = normalize_address(slp.to);
+  signal.from = normalize_address(slp.from);
+  signal.call_id = slp.call_id;
+  signal.session_id = header_value(slp.body, "SessionID");
+  signal.euf_guid = header_value(slp.body, "EUF-GUID");
+  signal.app_id = header_value(slp.body, "AppID");
+  const bool file_offer = iequals(signal.euf_guid, kFileTransferGuid);
+  if (file_offer) {
+    FileContext context;
+    if (parse_file_context(header_value(slp.body, "Context"), context)) {
+      signal.file_name = std::move(context.name);
+      signal.file_size = context.size;
+    }
+  }
+  uint64_t session = 0;
+  const bool has_session =
+      parse_u64(signal.session_id, session) && session != 0 && session <= UINT32_MAX;
+  const auto id = static_cast<uint32_t>(session);
+  if (has_session && file_offer && signal.method == "INVITE") {
+    P2pFile& f = p2p_open(id, v2 ? "p2p_v2" : "p2p_v1", sender, signal.file_name, signal.file_size,
+                          time, direction);
+    f.call_id = signal.call_id;
+  } else if (has_session && signal.method == "BYE") {
+    if (P2pFile* f = p2p_file(id)) finish_file(f->file, "slp_bye", time, direction);
+  } else if (signal.status >= 300) {
+    // Declined or failed: forget an offer that never carried data.
+    const auto it = std::find_if(p2p_files_.begin(), p2p_files_.end(), [&](const P2pFile& f) {
+      return !signal.call_id.empty() && f.call_id == signal.call_id;
+    });
+    if (it != p2p_files_.end() && it->file.next_offset() == 0) p2p_files_.erase(it);
+  }
+  emit(time, direction, std::move(signal));
+}
+
+void MsnpDecoder::p2p_data(const std::string& sender, uint32_t session, bool v2, uint64_t where,
+                           uint64_t total, bool file_hint, std::string_view data, Timestamp time,
+                           Direction direction) {
+  P2pFile* f = p2p_file(session);
+  if (f == nullptr) {
+    // Data of a session whose INVITE was not seen: kept when it says it is
+    // a file; MSN objects (pictures, emoticons) are not files.
+    if (!file_hint) return;
+    f = &p2p_open(session, v2 ? "p2p_v2" : "p2p_v1", sender, "", v2 ? 0 : total, time, direction);
+  }
+  FileAssembly& file = f->file;
+  if (file.finished()) return;  // retransmission after the end
+  uint64_t offset = where;      // v1: the header's Offset
+  if (v2) {
+    // `where` is the remaining-bytes value; the offset follows from the size.
+    // A remaining count beyond any file is nonsense: placed by the running offset.
+    const uint64_t remaining = where <= limits_.files.max_file ? where : 0;
+    if (file.declared_size() == 0 && f->v2_next == 0) {
+      file.set_declared_size(data.size() + remaining);
+    }
+    const uint64_t size = file.declared_size();
+    offset = size >= remaining + data.size() ? size - remaining - data.size() : f->v2_next;
+    f->v2_next = offset + data.size();
+  } else if (file.declared_size() == 0) {
+    file.set_declared_size(total);
+  }
+  FileOut out(*this, time, direction);
+  file.add(offset, data, out);
+  if (file.done()) finish_file(file, "data", time, direction);
+}
+
+// --- chunked messages (§8.5) ---------------------------------------------------
+
+bool MsnpDecoder::handle_chunk(Direction direction, const std::string& sender, const Command& cmd,
+                               const MimeMessage& mime, uint64_t size, Timestamp time) {
+  const std::string_view id = header_value(mime.headers, "Message-ID");
+  if (id.empty()) return false;
+  const uint8_t dir = static_cast<uint8_t>(flow::index_of(direction));
+  const ChunkLimits& limits = limits_.chunked;
+  auto it = std::find_if(chunked_.begin(), chunked_.end(),
+                         [&](const ChunkedMessage& m) { return m.direction == dir && m.id == id; });
+  uint64_t n = 0;
+  if (parse_u64(header_value(mime.headers, "Chunks"), n)) {
+    if (n < 2) return false;  // one chunk is the whole message
+    if (it != chunked_.end()) {
+      transfer_anomaly(TransferAnomaly::Kind::kChunkedDropped, id, it->size, time, direction);
+      chunked_.erase(it);
+    }
+    if (n > limits.max_chunks || mime.body.size() > limits.max_size) {
+      transfer_anomaly(TransferAnomaly::Kind::kChunkedDropped, id, size, time, direction);
+      return true;
+    }
+    if (chunked_.size() >= limits.max_pending) {
+      transfer_anomaly(TransferAnomaly::Kind::kChunkedDropped, chunked_.front().id,
+                       chunked_.front().size, time, direction);
+      chunked_.erase(chunked_.begin());
+    }
+    const bool c2s = direction == Direction::kClientToServer;
+    ChunkedMessage m;
+    m.direction = dir;
+    m.id = id;
+    m.headers = mime.headers;
+    m.body = mime.body;
+    m.sender = sender;
+    if (c2s) {
+      m.trid = cmd.param(0);
+      m.ack_mode = cmd.param(1).size() == 1 ? cmd.param(1)[0] : '?';
+    }
+    m.chunks = static_cast<uint32_t>(n);
+    m.size = size;
+    chunked_.push_back(std::move(m));
+    return true;
+  }
+  if (!parse_u64(header_value(mime.headers, "Chunk"), n)) return false;
+  if (it == chunked_.end()) {  // its first chunk was not seen
+    transfer_anomaly(TransferAnomaly::Kind::kChunkedDropped, id, size, time, direction);
+    return true;
+  }
+  if (n != it->next || it->body.size() + mime.body.size() > limits.max_size) {
+    transfer_anomaly(TransferAnomaly::Kind::kChunkedDropped, id, it->size + size, time, direction);
+    chunked_.erase(it);
+    return true;
+  }
+  it->body.append(mime.body);
+  it->size += size;
+  if (++it->next < it->chunks) return true;
+  const ChunkedMessage m = std::move(*it);
+  chunked_.erase(it);
+  dispatch_msg(direction, m.sender, m.trid, m.ack_mode, MimeMessage{m.headers, m.body}, m.size,
+               time);
+  return true;
+}
+
+}  // namespace rcds::proto::msnp

@@ -1,0 +1,121 @@
+// MSNP tunnelled through the HTTP gateway (MSNP.md §12).
+//
+// The client POSTs to /gateway/gateway.dll; request bodies carry its MSNP
+// bytes and response bodies the server's. One HTTP connection can carry
+// several tunnelled sessions: each is opened by `Action=open&Server=NS|SB&
+// IP=...`, then named by the SessionID the server returns in the
+// `X-MSN-Messenger` header (`SessionID=a.b`; `a` is stable, `b` changes per
+// response). GatewayHandler parses HTTP/1.x incrementally in both directions
+// and feeds each session's bodies to its own MsnpDecoder, so tunnelled
+// sessions produce the normal events, their context marked as tunnelled.
+//
+// MsnpConnection is what the factory puts on an "msnp" flow: it looks at the
+// first client bytes and becomes an MsnpDecoder, or a GatewayHandler when
+// they start with "POST ".
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "flow/stream.h"
+#include "proto/msnp/decoder.h"
+#include "proto/msnp/events.h"
+#include "proto/msnp/session.h"
+
+namespace rcds::proto::msnp {
+
+struct GatewayLimits {
+  size_t max_head = 8 * 1024;       // request/response line + headers
+  uint64_t max_body = 1024 * 1024;  // Content-Length accepted
+  size_t max_sessions = 8;          // tunnelled sessions per HTTP connection
+  size_t max_pending = 16;          // requests waiting for their response
+  DecoderLimits decoder;
+};
+
+// Whether `text` (the first client bytes) is, or may still become, an HTTP
+// request line for the gateway: kMatch for `POST ...gateway.dll... HTTP/1.x`,
+// kNeedMore while the line is incomplete (bounded), else kNoMatch.
+flow::ProbeResult gateway_probe(std::string_view text);
+
+class GatewayHandler final : public flow::StreamHandler {
+ public:
+  GatewayHandler(const flow::StreamInfo& info, MsnpEventSink& sink, MsnpSession* session,
+                 GatewayLimits limits = {});
+  ~GatewayHandler() override;
+
+  void on_data(flow::Direction direction, ByteView bytes, Timestamp time) override;
+  void on_gap(flow::Direction direction, uint64_t length, Timestamp time) override;
+  void on_close(flow::CloseReason reason, Timestamp time) override;
+
+  size_t sessions() const { return tunnels_.size(); }
+  uint64_t sessions_opened() const { return opened_; }
+  uint64_t anomalies(MsnpAnomaly a) const { return anomalies_[static_cast<size_t>(a)]; }
+
+ private:
+  struct Tunnel;
+  // One direction's HTTP parser.
+  struct Side {
+    enum class State : uint8_t { kHead, kBody, kBodyToClose, kLost };
+    State state = State::kHead;
+    std::string head;          // the head being collected (bounded by max_head)
+    uint64_t body_left = 0;    // kBody
+    uint64_t target = 0;       // serial of the tunnel the body goes to, 0 = none
+    bool close_after = false;  // response said Session=close: end the tunnel after its body
+  };
+
+  void feed(flow::Direction direction, std::string_view data, Timestamp time);
+  void request_head(std::string_view head, Timestamp time);
+  void response_head(std::string_view head, Timestamp time);
+  void body_done(flow::Direction direction, Timestamp time);
+  Tunnel* find(uint64_t serial);
+  Tunnel* find_stable(std::string_view stable_id);
+  Tunnel* open_tunnel(std::string server_type, std::string ip, bool handshake, Timestamp time);
+  void close_tunnel(uint64_t serial, flow::CloseReason reason, Timestamp time);
+  void anomaly(MsnpAnomaly kind, uint64_t bytes, Timestamp time, flow::Direction direction);
+
+  flow::StreamInfo info_;
+  MsnpEventSink& sink_;
+  MsnpSession* session_;
+  GatewayLimits limits_;
+  std::array<Side, 2> sides_;
+  std::vector<std::unique_ptr<Tunnel>> tunnels_;
+  std::deque<uint64_t> pending_;  // tunnel serial per request in flight (0 = not a tunnel)
+  uint64_t next_serial_ = 1;
+  uint64_t opened_ = 0;
+  std::array<uint64_t, static_cast<size_t>(MsnpAnomaly::kCount)> anomalies_{};
+};
+
+// The handler of an "msnp" flow: a direct MSNP connection or a gateway one,
+// decided by the first client bytes (at most 4 are held back to decide).
+class MsnpConnection final : public flow::StreamHandler {
+ public:
+  MsnpConnection(const flow::StreamInfo& info, MsnpEventSink& sink, MsnpSession* session,
+                 GatewayLimits limits = {});
+
+  void on_data(flow::Direction direction, ByteView bytes, Timestamp time) override;
+  void on_gap(flow::Direction direction, uint64_t length, Timestamp time) override;
+  void on_close(flow::CloseReason reason, Timestamp time) override;
+
+  const MsnpDecoder* decoder() const { return decoder_ ? &*decoder_ : nullptr; }
+  const GatewayHandler* gateway() const { return gateway_.get(); }
+
+ private:
+  void decide(bool gateway);
+  flow::StreamHandler* inner();
+
+  flow::StreamInfo info_;
+  MsnpEventSink& sink_;
+  MsnpSession* session_;
+  GatewayLimits limits_;
+  std::string prefix_;  // first client bytes while they may still begin "POST "
+  std::optional<MsnpDecoder> decoder_;
+  std::unique_ptr<GatewayHandler> gateway_;
+};
+
+}  // namespace rcds::proto::msnp
