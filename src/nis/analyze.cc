@@ -48,10 +48,8 @@ void report(const AnalyzeOptions& options, FlowSummaries& summaries, Sensor& sen
     print_msnp(out, msnp, true);
     return;
   }
-  if (!options.quiet) {
-    print_flows_text(out, summaries.flows());
-    print_msnp(out, msnp, false);
-  }
+  if (!options.quiet) print_flows_text(out, summaries.flows());
+  print_msnp(out, msnp, false);  // only the count with --quiet
   print_counters_text(out, sensor.counters(), stats);
 }
 
@@ -72,7 +70,7 @@ int run_analyze(const AnalyzeOptions& options, std::FILE* out, std::FILE* err) {
   DumpFactory dumping(options.dump_directory);
   const bool dump = !options.dump_directory.empty();
   if (dump && !prepare_dump_directory(options.dump_directory, err)) return 1;
-  MsnpReport msnp(options.json, /*content=*/!options.identity_only);
+  MsnpReport msnp(options.json, /*content=*/!options.identity_only, /*keep=*/!options.quiet);
   // Decoders take the flows they know; the others are counted, or, with
   // --dump-streams, every flow (decoded or not) is also written out.
   MsnpFactory msnp_factory(dump ? static_cast<flow::StreamHandlerFactory&>(nobody) : counting,

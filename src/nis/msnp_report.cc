@@ -331,11 +331,14 @@ std::string format_msnp_json(const msnp::MsnpEvent& event) {
 }
 
 void MsnpReport::on_event(const msnp::MsnpEvent& event) {
-  lines_.push_back(json_ ? format_msnp_json(event) : format_msnp_text(event));
+  ++events_;
+  if (keep_) lines_.push_back(json_ ? format_msnp_json(event) : format_msnp_text(event));
 }
 
 void print_msnp(std::FILE* out, const MsnpReport& report, bool json) {
-  if (!json) std::fprintf(out, "msn events: %zu\n", report.lines().size());
+  if (!json) {
+    std::fprintf(out, "msn events: %llu\n", static_cast<unsigned long long>(report.events()));
+  }
   for (const std::string& line : report.lines()) {
     std::fprintf(out, json ? "%s\n" : "  %s\n", line.c_str());
   }

@@ -26,14 +26,20 @@ std::string format_msnp_json(const proto::msnp::MsnpEvent& event);
 // decoders skip message content and only identity events are kept.
 class MsnpReport final : public proto::msnp::MsnpEventSink {
  public:
-  explicit MsnpReport(bool json, bool content = true) : json_(json), content_(content) {}
+  // With `keep` false (`--quiet`) events are only counted: formatting every
+  // event into a line nobody prints would dominate the decoder's cost.
+  explicit MsnpReport(bool json, bool content = true, bool keep = true)
+      : json_(json), content_(content), keep_(keep) {}
   void on_event(const proto::msnp::MsnpEvent& event) override;
   bool wants_content(std::string_view, const flow::StreamInfo&) override { return content_; }
   const std::vector<std::string>& lines() const { return lines_; }
+  uint64_t events() const { return events_; }
 
  private:
   bool json_;
   bool content_;
+  bool keep_;
+  uint64_t events_ = 0;
   std::vector<std::string> lines_;
 };
 

@@ -50,8 +50,9 @@ void MsnpDecoder::on_close(flow::CloseReason reason, Timestamp time) {
   if (session_ended_) return;
   const bool clean = reason == flow::CloseReason::kFin;
   if (type_ == ConnectionType::kSwitchboard && !owner_.empty()) {
-    roster_remove(owner_);
-    emit(time, Direction::kClientToServer, ParticipantLeft{owner_, "closed", roster_});
+    roster_remove(owner_, owner_device_);
+    emit(time, Direction::kClientToServer,
+         ParticipantLeft{owner_, "closed", roster_, owner_device_});
   } else if (logged_in_) {
     logout(clean ? Logout::Reason::kConnectionClosed : Logout::Reason::kConnectionLost, time);
   }
@@ -179,21 +180,22 @@ void MsnpDecoder::handle_client(const Command& cmd, ByteView payload, Timestamp 
     if (type_ == ConnectionType::kSwitchboard) {
       session_ended_ = true;
       if (!owner_.empty()) {
-        roster_remove(owner_);
-        emit(time, dir, ParticipantLeft{owner_, "out", roster_});
+        roster_remove(owner_, owner_device_);
+        emit(time, dir, ParticipantLeft{owner_, "out", roster_, owner_device_});
       }
     } else {
       logout(Logout::Reason::kClientOut, time);
     }
   } else if (type_ == ConnectionType::kSwitchboard) {
-    if (cmd.is("USR") && cmd.count >= 3) {
+    if ((cmd.is("USR") && cmd.count >= 3) || (cmd.is("ANS") && cmd.count >= 4)) {
+      // USR trid account[;{GUID}] cookie / ANS trid account[;{GUID}] cookie sid
       usr_trid_ = cmd.params[0];
-      attempt_account_ = normalize_address(cmd.params[1]);
+      Account account = normalize_account(cmd.params[1]);
+      attempt_account_ = std::move(account.address);
+      attempt_device_ = std::move(account.device_id);
       sb_cookie_ = cmd.params[2];
-    } else if (cmd.is("ANS") && cmd.count >= 4) {
-      usr_trid_ = cmd.params[0];
-      attempt_account_ = normalize_address(cmd.params[1]);
-      sb_cookie_ = cmd.params[2];
+    }
+    if (cmd.is("ANS") && cmd.count >= 4) {
       sb_session_ = cmd.params[3];
     } else if (cmd.is("CAL") && cmd.count >= 2) {
       if (pending_calls_.size() >= limits_.max_pending) {
@@ -234,20 +236,50 @@ void MsnpDecoder::handle_server(const Command& cmd, ByteView payload, Timestamp 
   }
 }
 
-void MsnpDecoder::roster_add(const std::string& account, Timestamp time) {
-  if (std::find(roster_.begin(), roster_.end(), account) != roster_.end()) return;
-  if (roster_.size() >= limits_.max_roster) {
+void MsnpDecoder::roster_add(const std::string& account, const std::string& device_id,
+                             Timestamp time) {
+  for (const RosterEntry& e : endpoints_) {
+    if (e.account == account && e.device_id == device_id) return;
+  }
+  if (endpoints_.size() >= limits_.max_roster) {
     anomaly(MsnpAnomaly::kRosterFull, 0, time);
     return;
   }
-  roster_.push_back(account);
+  endpoints_.push_back({account, device_id});
+  roster_rebuild();
 }
 
-bool MsnpDecoder::roster_remove(const std::string& account) {
-  const auto it = std::find(roster_.begin(), roster_.end(), account);
-  if (it == roster_.end()) return false;
-  roster_.erase(it);
-  return true;
+bool MsnpDecoder::roster_remove(const std::string& account, const std::string& device_id) {
+  // A BYE naming a bare account removes the account with all its endpoints;
+  // one naming an endpoint removes only it, and the account's bare entry
+  // (an MSNP18 server also announces the bare account) once no other
+  // endpoint of the account is left.
+  const size_t before = endpoints_.size();
+  auto gone = [&](const RosterEntry& e) {
+    return e.account == account && (device_id.empty() || e.device_id == device_id);
+  };
+  endpoints_.erase(std::remove_if(endpoints_.begin(), endpoints_.end(), gone), endpoints_.end());
+  if (!device_id.empty()) {
+    const bool other = std::any_of(endpoints_.begin(), endpoints_.end(), [&](const RosterEntry& e) {
+      return e.account == account && !e.device_id.empty();
+    });
+    if (!other) {
+      endpoints_.erase(std::remove_if(endpoints_.begin(), endpoints_.end(),
+                                      [&](const RosterEntry& e) { return e.account == account; }),
+                       endpoints_.end());
+    }
+  }
+  roster_rebuild();
+  return endpoints_.size() != before;
+}
+
+void MsnpDecoder::roster_rebuild() {
+  roster_.clear();
+  for (const RosterEntry& e : endpoints_) {
+    if (std::find(roster_.begin(), roster_.end(), e.account) == roster_.end()) {
+      roster_.push_back(e.account);
+    }
+  }
 }
 
 std::vector<std::string> MsnpDecoder::recipients_except(const std::string& sender) const {
@@ -431,7 +463,7 @@ void MsnpDecoder::handle_invite(const std::string& sender, std::string_view body
   }
   invite.auth_cookie = field("AuthCookie");
   invite.cancel_code = field("Cancel-Code");
-  note_msnftp_offer(invite);
+  note_msnftp_offer(invite, time);
   emit(time, direction, std::move(invite));
 }
 

@@ -58,7 +58,15 @@ class MsnpDecoder final : public flow::StreamHandler {
   ConnectionType type() const { return type_; }
   int version() const { return version_; }
   const std::string& owner() const { return owner_; }
+  // One switchboard endpoint: an account and, from MSNP16 (MPOP), the
+  // ";{GUID}" of the signed-in device ("" for a bare account).
+  struct RosterEntry {
+    std::string account;
+    std::string device_id;
+  };
+  // Accounts with at least one endpoint in the switchboard, in order of arrival.
   const std::vector<std::string>& roster() const { return roster_; }
+  const std::vector<RosterEntry>& endpoints() const { return endpoints_; }
   uint64_t anomalies(MsnpAnomaly a) const { return anomalies_[static_cast<size_t>(a)]; }
   size_t buffered() const { return sides_[0].framer.buffered() + sides_[1].framer.buffered(); }
 
@@ -122,7 +130,7 @@ class MsnpDecoder final : public flow::StreamHandler {
   P2pFile* p2p_file(uint32_t session_id);
   P2pFile& p2p_open(uint32_t session_id, std::string_view transport, const std::string& sender,
                     std::string name, uint64_t size, Timestamp time, flow::Direction direction);
-  void note_msnftp_offer(const FileInvitation& invite);
+  void note_msnftp_offer(const FileInvitation& invite, Timestamp time);
   void on_raw(flow::Direction direction, ByteView bytes, Timestamp time);
   void raw_gap(uint64_t length, Timestamp time, flow::Direction direction);
   void finish_file(FileAssembly& file, std::string_view end, Timestamp time,
@@ -138,8 +146,9 @@ class MsnpDecoder final : public flow::StreamHandler {
   void handle_msnftp(flow::Direction direction, const Command& cmd, Timestamp time);
   bool content_wanted();
   std::vector<std::string> recipients_except(const std::string& sender) const;
-  void roster_add(const std::string& account, Timestamp time);
-  bool roster_remove(const std::string& account);
+  void roster_add(const std::string& account, const std::string& device_id, Timestamp time);
+  bool roster_remove(const std::string& account, const std::string& device_id);
+  void roster_rebuild();
   void anomaly(MsnpAnomaly kind, uint64_t bytes, Timestamp time,
                flow::Direction direction = flow::Direction::kClientToServer);
   void logout(Logout::Reason reason, Timestamp time);
@@ -166,11 +175,14 @@ class MsnpDecoder final : public flow::StreamHandler {
   std::string client_name_, client_version_, os_, locale_;  // from CVR
   std::string auth_scheme_;
   std::string attempt_account_;         // USR ... I <account>
+  std::string attempt_device_;          // SB USR/ANS request: the ";{GUID}" of the account
+  std::string owner_device_;            // SB: the owner's own MPOP device id, "" if none
   std::string usr_trid_;                // TrID of the pending login / SB USR / ANS
   std::string sb_cookie_, sb_session_;  // presented by the SB USR/ANS
   bool logged_in_ = false;
   bool session_ended_ = false;  // OUT seen (either side)
-  std::vector<std::string> roster_;
+  std::vector<RosterEntry> endpoints_;  // SB roster per endpoint (bounded at max_roster)
+  std::vector<std::string> roster_;     // the accounts of endpoints_, each once
   std::vector<PendingCall> pending_calls_;
   std::optional<bool> content_;  // wants_content() answer for content_owner_
   // MSNFTP transfer connection: FIL size, the file and the block parser.
@@ -182,7 +194,9 @@ class MsnpDecoder final : public flow::StreamHandler {
   uint32_t block_left_ = 0;
   bool blocks_stopped_ = false;  // cancel block, bad flag or lost framing
   struct MsnftpOffer {
-    std::string cookie, name, sender;  // Invitation-Cookie, Application-File, inviter
+    std::string cookie, name;  // Invitation-Cookie, Application-File
+    uint64_t size = 0;         // Application-FileSize
+    std::string sender;        // inviter
   };
   std::vector<MsnftpOffer> msnftp_offers_;  // SB: INVITEs awaiting the AuthCookie
   std::vector<P2pFile> p2p_files_;

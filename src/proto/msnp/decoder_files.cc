@@ -56,26 +56,30 @@ void MsnpDecoder::finish_all_files(std::string_view end, Timestamp time) {
 
 // --- MSNFTP (§10.2) ---------------------------------------------------------
 
-void MsnpDecoder::note_msnftp_offer(const FileInvitation& invite) {
+void MsnpDecoder::note_msnftp_offer(const FileInvitation& invite, Timestamp time) {
   // The file's name is known only on the switchboard (INVITE), the transfer
   // connection presents only the AuthCookie of the listener's ACCEPT. The
-  // worker's cookie registry links the two under a "msnftp:" key.
+  // worker's MsnpSession links the two (AuthCookie -> name, size, sender).
   constexpr size_t kMaxOffers = 8;
   if (invite.cookie.empty()) return;
   if (!invite.file_name.empty()) {
     if (msnftp_offers_.size() >= kMaxOffers) msnftp_offers_.erase(msnftp_offers_.begin());
-    msnftp_offers_.push_back({invite.cookie, invite.file_name, invite.sender});
+    msnftp_offers_.push_back({invite.cookie, invite.file_name, invite.file_size, invite.sender});
     return;
   }
   if (invite.auth_cookie.empty() || session_ == nullptr) return;
   for (const MsnftpOffer& offer : msnftp_offers_) {
     if (offer.cookie != invite.cookie) continue;
-    MsnpSession::CookieGrant grant;
-    grant.cookie = "msnftp:" + invite.auth_cookie;
-    grant.account = offer.sender;      // who sends the file
-    grant.session_id = offer.name;     // the file name
-    grant.ns_flow_id = info_.flow_id;  // here: the SB connection of the offer
-    session_->note_cookie(std::move(grant));
+    MsnpSession::MsnftpOffer link;
+    link.auth_cookie = invite.auth_cookie;
+    link.file_name = offer.name;
+    link.file_size = offer.size;
+    link.sender = offer.sender;
+    link.invite_flow_id = info_.flow_id;
+    link.time = time;
+    if (!session_->note_msnftp(std::move(link))) {
+      anomaly(MsnpAnomaly::kSessionTableFull, 0, time);
+    }
     return;
   }
 }
@@ -97,14 +101,17 @@ void MsnpDecoder::handle_msnftp(Direction direction, const Command& cmd, Timesta
     owner_ = normalize_address(cmd.params[0]);
     msnftp_cookie_ = cmd.params[1];
     std::string sender, name;
+    uint64_t size = 0;
     if (session_ != nullptr) {
-      if (const auto* offer = session_->use_cookie("msnftp:" + msnftp_cookie_, info_.flow_id)) {
-        sender = offer->account;
-        name = offer->session_id;
+      if (const auto* offer = session_->use_msnftp(msnftp_cookie_, info_.flow_id)) {
+        sender = offer->sender;
+        name = offer->file_name;
+        size = offer->file_size;
       }
     }
     if (!msnftp_file_) {
-      msnftp_file_.emplace("msnftp", msnftp_cookie_, std::move(sender), std::move(name), 0,
+      // The INVITE's size until FIL names the transfer's own.
+      msnftp_file_.emplace("msnftp", msnftp_cookie_, std::move(sender), std::move(name), size,
                            content_wanted(), limits_.files);
     }
     step.stage = MsnftpTransfer::Stage::kAuth;
@@ -113,9 +120,8 @@ void MsnpDecoder::handle_msnftp(Direction direction, const Command& cmd, Timesta
   } else if (cmd.is("FIL") && parse_u64(cmd.param(0), step.file_size)) {
     step.stage = MsnftpTransfer::Stage::kSize;
     msnftp_size_ = step.file_size;
-    if (msnftp_file_ && msnftp_file_->declared_size() == 0) {
-      msnftp_file_->set_declared_size(step.file_size);
-    }
+    // The transfer's own FIL wins over the INVITE's Application-FileSize.
+    if (msnftp_file_) msnftp_file_->set_declared_size(step.file_size);
   } else if (cmd.is("BYE") && parse_u64(cmd.param(0), step.code)) {
     step.stage = MsnftpTransfer::Stage::kEnd;
   } else if (cmd.is("CCL")) {

@@ -1,5 +1,7 @@
 #include "proto/msnp/session.h"
 
+#include <utility>
+
 namespace rcds::proto::msnp {
 
 bool MsnpSession::note_cookie(CookieGrant grant) {
@@ -20,6 +22,30 @@ const MsnpSession::CookieGrant* MsnpSession::use_cookie(std::string_view cookie,
   for (auto it = cookies_.rbegin(); it != cookies_.rend(); ++it) {
     if (it->cookie == cookie) {
       it->sb_flow_id = sb_flow_id;
+      return &*it;
+    }
+  }
+  return nullptr;
+}
+
+bool MsnpSession::note_msnftp(MsnftpOffer offer) {
+  bool room = true;
+  if (max_msnftp_ == 0) return false;
+  if (msnftp_.size() >= max_msnftp_) {
+    msnftp_.pop_front();
+    ++evictions_;
+    room = false;
+  }
+  msnftp_.push_back(std::move(offer));
+  return room;
+}
+
+const MsnpSession::MsnftpOffer* MsnpSession::use_msnftp(std::string_view auth_cookie,
+                                                        uint64_t transfer_flow_id) {
+  // Newest first, as for cookies.
+  for (auto it = msnftp_.rbegin(); it != msnftp_.rend(); ++it) {
+    if (it->auth_cookie == auth_cookie) {
+      it->transfer_flow_id = transfer_flow_id;
       return &*it;
     }
   }

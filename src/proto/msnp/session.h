@@ -1,10 +1,11 @@
 // Cross-connection correlation for the MSNP decoders of one sensor worker
 // (MSNP.md §7.1, §15): which NS connection handed out the cookie an SB
 // connection presents, and which account was logged in from which client
-// address and port during which interval.
+// address and port during which interval, and which MSNFTP transfer
+// connection belongs to which switchboard file invitation (§10).
 //
 // One instance per worker, passed to every decoder by the factory; it is
-// not thread-safe (workers share nothing mutable). Both tables are bounded
+// not thread-safe (workers share nothing mutable). All tables are bounded
 // FIFOs: when full the oldest entry goes and the eviction is counted.
 #pragma once
 
@@ -43,13 +44,32 @@ class MsnpSession {
     bool open = true;
   };
 
-  explicit MsnpSession(size_t max_cookies = 4096, size_t max_logins = 4096)
-      : max_cookies_(max_cookies), max_logins_(max_logins) {}
+  // An MSNFTP offer (§10.1) accepted on a switchboard: the listener's
+  // ACCEPT named the AuthCookie the transfer connection's USR presents.
+  struct MsnftpOffer {
+    std::string auth_cookie;
+    std::string file_name;   // Application-File of the INVITE
+    uint64_t file_size = 0;  // Application-FileSize of the INVITE
+    std::string sender;      // who offered (sends) the file
+    uint64_t invite_flow_id = 0;  // the SB connection of the INVITE/ACCEPT
+    Timestamp time;               // of the ACCEPT
+    uint64_t transfer_flow_id = 0;  // the MSNFTP connection that used it, 0 = not yet
+  };
+
+  explicit MsnpSession(size_t max_cookies = 4096, size_t max_logins = 4096,
+                       size_t max_msnftp = 256)
+      : max_cookies_(max_cookies), max_logins_(max_logins), max_msnftp_(max_msnftp) {}
 
   // Returns false when an older entry had to be evicted to make room.
   bool note_cookie(CookieGrant grant);
   // The grant for `cookie`, marked as used by `sb_flow_id`; nullptr if unseen.
   const CookieGrant* use_cookie(std::string_view cookie, uint64_t sb_flow_id);
+
+  // Returns false when an older offer had to be evicted to make room.
+  bool note_msnftp(MsnftpOffer offer);
+  // The offer whose AuthCookie is `auth_cookie`, marked as used by
+  // `transfer_flow_id`; nullptr if unseen.
+  const MsnftpOffer* use_msnftp(std::string_view auth_cookie, uint64_t transfer_flow_id);
 
   bool note_login(std::string account, const Endpoint& client, uint64_t flow_id, Timestamp start);
   void note_logout(uint64_t flow_id, Timestamp end);
@@ -62,7 +82,9 @@ class MsnpSession {
  private:
   size_t max_cookies_;
   size_t max_logins_;
+  size_t max_msnftp_;
   std::deque<CookieGrant> cookies_;
+  std::deque<MsnftpOffer> msnftp_;
   std::deque<Login> logins_;
   uint64_t evictions_ = 0;
 };
