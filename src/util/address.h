@@ -36,6 +36,16 @@ struct IpAddress {
 
   std::string to_string() const;
   friend auto operator<=>(const IpAddress&, const IpAddress&) = default;
+  // Two word compares instead of memcmp: the flow table compares keys on
+  // every packet.
+  friend bool operator==(const IpAddress& a, const IpAddress& b) {
+    uint64_t a0, a1, b0, b1;
+    std::memcpy(&a0, a.bytes.data(), 8);
+    std::memcpy(&a1, a.bytes.data() + 8, 8);
+    std::memcpy(&b0, b.bytes.data(), 8);
+    std::memcpy(&b1, b.bytes.data() + 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0 && a.version == b.version;
+  }
 };
 
 enum class Transport : uint8_t { kTcp = 6, kUdp = 17 };
