@@ -126,6 +126,7 @@ json body_fields(const msnp::EventBody& body) {
           },
           [&](const msnp::ParticipantLeft& e) {
             j = {{"account", e.account}, {"reason", e.reason}, {"roster", e.roster}};
+            if (!e.device_id.empty()) j["device_id"] = e.device_id;
           },
           [&](const msnp::InstantMessage& e) {
             j = {{"sender", e.sender},
@@ -133,6 +134,7 @@ json body_fields(const msnp::EventBody& body) {
                  {"text", std::string(e.text)},
                  {"format", std::string(e.format)},
                  {"size", e.size}};
+            if (e.network_id != 0) j["network_id"] = e.network_id;
             if (!e.message_id.empty()) {
               j["message_id"] = std::string(e.message_id);
               j["chunk"] = e.chunk;
@@ -242,8 +244,8 @@ std::string describe(const msnp::EventBody& body) {
   return std::visit(
       Overloaded{
           [](const msnp::InstantMessage& e) {
-            return e.sender + " -> " + join(e.recipients) + in_group(e.conversation) + ": " +
-                   quote_text(e.text);
+            return e.sender + " -> " + join(e.recipients) + in_group(e.conversation) +
+                   (e.network_id == 32 ? " (Yahoo!)" : "") + ": " + quote_text(e.text);
           },
           [](const msnp::Typing& e) {
             return e.sender + " is typing to " + join(e.recipients) + in_group(e.conversation);
@@ -258,7 +260,8 @@ std::string describe(const msnp::EventBody& body) {
                    "), roster: " + join(e.roster);
           },
           [](const msnp::ParticipantLeft& e) {
-            return e.account + " left (" + e.reason + "), roster: " + join(e.roster);
+            const std::string who = e.device_id.empty() ? e.account : e.account + ";" + e.device_id;
+            return who + " left (" + e.reason + "), roster: " + join(e.roster);
           },
           [](const msnp::FileInvitation& e) {
             std::string s = e.sender + " file " + e.command + " cookie " + e.cookie;

@@ -91,7 +91,8 @@ FramerClient::PayloadPlan MsnpDecoder::Side::plan_payload(const Command& cmd) {
     // messages are content.
     const bool profile = direction == Direction::kServerToClient && cmd.param(0) == "Hotmail";
     plan.keep = profile || decoder.content_wanted();
-  } else if (cmd.is("UUX") || cmd.is("UBX")) {
+  } else if (cmd.is("UUX") || cmd.is("UBX") || cmd.is("UUM") || cmd.is("UBM")) {
+    // Personal messages and Yahoo! interop messages are content.
     plan.keep = decoder.content_wanted();
   } else {
     // Contact lists are identity data, MSNP21 payloads are decided in
@@ -141,9 +142,9 @@ void MsnpDecoder::classify(Direction direction, const Command& cmd) {
     return;
   }
   static constexpr std::string_view kSbOnly[] = {"ANS", "IRO", "JOI", "CAL", "ACK", "NAK", "BYE"};
-  static constexpr std::string_view kNsOnly[] = {"CVR", "CHG", "SYN", "PNG", "QNG", "NLN", "ILN",
-                                                 "FLN", "RNG", "XFR", "LST", "LSG", "GTC", "BLP",
-                                                 "UUX", "UBX", "CHL", "QRY", "ADL", "PRP", "SBS"};
+  static constexpr std::string_view kNsOnly[] = {
+      "CVR", "CHG", "SYN", "PNG", "QNG", "NLN", "ILN", "FLN", "RNG", "XFR", "LST", "LSG",
+      "GTC", "BLP", "UUX", "UBX", "CHL", "QRY", "ADL", "PRP", "SBS", "UUM", "UBM"};
   if (std::find(std::begin(kSbOnly), std::end(kSbOnly), cmd.name) != std::end(kSbOnly)) {
     type_ = ConnectionType::kSwitchboard;
   } else if (std::find(std::begin(kNsOnly), std::end(kNsOnly), cmd.name) != std::end(kNsOnly)) {
@@ -309,7 +310,12 @@ void MsnpDecoder::handle_switchboard_server(const Command& cmd, Timestamp time) 
       joined.account = attempt_account_;
     }
     if (joined.account.empty()) return;
+    // The request's ";{GUID}" when the answer names none (ANS OK never does).
+    if (joined.device_id.empty() && joined.account == attempt_account_) {
+      joined.device_id = attempt_device_;
+    }
     owner_ = joined.account;
+    owner_device_ = joined.device_id;
     joined.cookie = sb_cookie_;
     joined.session_id = sb_session_;
     if (session_ != nullptr && !sb_cookie_.empty()) {
@@ -319,7 +325,7 @@ void MsnpDecoder::handle_switchboard_server(const Command& cmd, Timestamp time) 
         if (joined.session_id.empty()) joined.session_id = grant->session_id;
       }
     }
-    roster_add(owner_, time);
+    roster_add(owner_, owner_device_, time);
     joined.roster = roster_;
     emit(time, dir, std::move(joined));
   } else if ((cmd.is("IRO") && cmd.count >= 5) || (cmd.is("JOI") && cmd.count >= 1)) {
@@ -330,14 +336,15 @@ void MsnpDecoder::handle_switchboard_server(const Command& cmd, Timestamp time) 
     joined.friendly_name = url_decode(iro ? cmd.params[4] : cmd.param(1));
     joined.account = std::move(account.address);
     joined.device_id = std::move(account.device_id);
-    roster_add(joined.account, time);
+    roster_add(joined.account, joined.device_id, time);
     joined.roster = roster_;
     emit(time, dir, std::move(joined));
   } else if (cmd.is("BYE") && cmd.count >= 1) {
-    std::string account = normalize_address(cmd.params[0]);
-    roster_remove(account);
+    Account account = normalize_account(cmd.params[0]);
+    roster_remove(account.address, account.device_id);
     emit(time, dir,
-         ParticipantLeft{std::move(account), cmd.param(1) == "1" ? "bye-idle" : "bye", roster_});
+         ParticipantLeft{std::move(account.address), cmd.param(1) == "1" ? "bye-idle" : "bye",
+                         roster_, std::move(account.device_id)});
   } else if (cmd.is("CAL") && cmd.count >= 3 && cmd.params[1] == "RINGING") {
     for (auto it = pending_calls_.begin(); it != pending_calls_.end(); ++it) {
       if (it->trid != cmd.params[0]) continue;
@@ -401,15 +408,54 @@ void MsnpDecoder::handle_msg(Direction direction, const Command& cmd, ByteView p
   dispatch_msg(direction, sender, trid, ack, mime, payload.size(), time);
 }
 
+// Yahoo! interop (MSNP14+, §2.1): `UUM trid account netid type len` from the
+// owner to a Yahoo! user, `UBM account netid type ... len` from one to the
+// owner. The payload is MIME as in a switchboard MSG.
+void MsnpDecoder::handle_interop(Direction direction, const Command& cmd, ByteView payload,
+                                 Timestamp time) {
+  const bool c2s = direction == Direction::kClientToServer;
+  if (payload.empty()) return;  // skipped (no content wanted) or empty
+  MimeMessage mime;
+  if (!split_mime(as_chars(payload), mime)) {
+    anomaly(MsnpAnomaly::kBadMime, payload.size(), time, direction);
+    return;
+  }
+  const size_t at = c2s ? 1 : 0;  // the account; its network id follows
+  Account peer = normalize_account(cmd.param(at));
+  if (peer.address.empty()) return;
+  Interop interop;
+  uint64_t netid = 0;
+  if (parse_u64(cmd.param(at + 1), netid) && netid <= 1000) {
+    interop.network_id = static_cast<int>(netid);
+  } else {
+    interop.network_id = peer.network_id;
+  }
+  std::string sender = c2s ? owner_ : peer.address;
+  interop.recipient = c2s ? std::move(peer.address) : owner_;
+  dispatch_msg(direction, sender, c2s ? cmd.param(0) : std::string_view{}, 0, mime, payload.size(),
+               time, &interop);
+}
+
 void MsnpDecoder::dispatch_msg(Direction direction, const std::string& sender,
                                std::string_view trid, char ack_mode, const MimeMessage& mime,
-                               uint64_t size, Timestamp time) {
+                               uint64_t size, Timestamp time, const Interop* interop) {
   const bool c2s = direction == Direction::kClientToServer;
   const std::string_view type = media_type(header_value(mime.headers, "Content-Type"));
+  // The switchboard roster minus `who`, or the interop message's one recipient.
+  auto recipients = [&](const std::string& who) {
+    if (interop == nullptr) return recipients_except(who);
+    std::vector<std::string> one;
+    if (!interop->recipient.empty() && interop->recipient != who) {
+      one.push_back(interop->recipient);
+    }
+    return one;
+  };
+  const int network = interop != nullptr ? interop->network_id : 0;
   if (iequals(type, "text/plain")) {
     InstantMessage message;
     message.sender = sender;
-    message.recipients = recipients_except(sender);
+    message.recipients = recipients(sender);
+    message.network_id = network;
     message.text = mime.body;
     message.format = header_value(mime.headers, "X-MMS-IM-Format");
     message.message_id = header_value(mime.headers, "Message-ID");
@@ -427,15 +473,20 @@ void MsnpDecoder::dispatch_msg(Direction direction, const std::string& sender,
     if (c2s && owner_.empty() && !typist.empty() && type_ == ConnectionType::kSwitchboard) {
       // Picked up mid-stream without USR/ANS: the client names itself here.
       owner_ = typist;
-      roster_add(owner_, time);
+      roster_add(owner_, owner_device_, time);
     }
-    emit(time, direction, Typing{typist, recipients_except(typist)});
+    Typing typing{typist, recipients(typist)};
+    typing.network_id = network;
+    emit(time, direction, std::move(typing));
   } else if (iequals(type, "text/x-msnmsgr-datacast")) {
     uint64_t id = 0;
     parse_u64(header_value(mime.body, "ID"), id);
-    emit(time, direction,
-         Datacast{sender, recipients_except(sender), static_cast<int>(std::min<uint64_t>(id, 1000)),
-                  header_value(mime.body, "Data")});
+    Datacast datacast{sender, recipients(sender), static_cast<int>(std::min<uint64_t>(id, 1000)),
+                      header_value(mime.body, "Data")};
+    datacast.network_id = network;
+    emit(time, direction, std::move(datacast));
+  } else if (interop != nullptr) {
+    return;  // invitations and P2P are switchboard-only
   } else if (iequals(type, "text/x-msmsgsinvite")) {
     handle_invite(sender, mime.body, time, direction);
   } else if (iequals(type, "application/x-msnmsgrp2p")) {

@@ -114,8 +114,17 @@ class MsnpDecoder final : public flow::StreamHandler {
     uint64_t total = 0;
     std::string text;
   };
+  // Yahoo! interop (UUM/UBM): the one recipient named by the command line
+  // instead of the switchboard roster, and the network id.
+  struct Interop {
+    std::string recipient;
+    int network_id = 0;
+  };
   void dispatch_msg(flow::Direction direction, const std::string& sender, std::string_view trid,
-                    char ack_mode, const MimeMessage& mime, uint64_t size, Timestamp time);
+                    char ack_mode, const MimeMessage& mime, uint64_t size, Timestamp time,
+                    const Interop* interop = nullptr);
+  void handle_interop(flow::Direction direction, const Command& cmd, ByteView payload,
+                      Timestamp time);
   bool handle_chunk(flow::Direction direction, const std::string& sender, const Command& cmd,
                     const MimeMessage& mime, uint64_t size, Timestamp time);
   void handle_p2p(const std::string& sender, const MimeMessage& mime, Timestamp time,
@@ -180,7 +189,7 @@ class MsnpDecoder final : public flow::StreamHandler {
   std::string usr_trid_;                // TrID of the pending login / SB USR / ANS
   std::string sb_cookie_, sb_session_;  // presented by the SB USR/ANS
   bool logged_in_ = false;
-  bool session_ended_ = false;  // OUT seen (either side)
+  bool session_ended_ = false;          // OUT seen (either side)
   std::vector<RosterEntry> endpoints_;  // SB roster per endpoint (bounded at max_roster)
   std::vector<std::string> roster_;     // the accounts of endpoints_, each once
   std::vector<PendingCall> pending_calls_;

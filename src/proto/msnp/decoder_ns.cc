@@ -169,6 +169,8 @@ void MsnpDecoder::handle_contacts(Direction direction, const Command& cmd, ByteV
     emit(time, direction, std::move(presence));
   } else if (cmd.is("FLN") && !c2s && cmd.count >= 1) {
     emit(time, direction, Presence{normalize_address(p0), "FLN", "", "", false});
+  } else if ((cmd.is("UUM") && c2s) || (cmd.is("UBM") && !c2s)) {
+    handle_interop(direction, cmd, payload, time);  // Yahoo! interop, decoder.cc
   } else if ((cmd.is("UUX") && c2s) || (cmd.is("UBX") && !c2s)) {
     if (payload.empty()) return;
     const std::string_view xml = as_chars(payload);

@@ -30,8 +30,10 @@ struct EventContext {
   Endpoint server;       // connection's server side
   ConnectionType connection = ConnectionType::kUnknown;  // type known when the event was built
   flow::Direction direction = flow::Direction::kClientToServer;  // of the command behind it
-  std::string owner;  // account this connection belongs to (NS: USR; SB: USR/ANS), "" if unknown
-  int version = 0;    // MSNP version negotiated by VER (0 = not seen; SBs never carry one)
+  // Account this connection belongs to (NS: USR; SB: USR/ANS), "" if unknown.
+  // A view of the decoder's state, valid during on_event only (view!).
+  std::string_view owner;
+  int version = 0;  // MSNP version negotiated by VER (0 = not seen; SBs never carry one)
   // HTTP gateway (MSNP.md §12): the stable part of the tunnel's SessionID
   // ("" = direct TCP) and the MSNP server named by the open request's IP=.
   // client/server above are then the HTTP connection's endpoints.
@@ -145,7 +147,7 @@ struct ParticipantJoined {
   enum class How : uint8_t { kCaller, kAnswered, kAlreadyPresent, kJoined };
   How how = How::kJoined;
   std::string account;
-  std::string device_id;  // MPOP ";{GUID}" when present
+  std::string device_id;  // MPOP ";{GUID}" when present (ANS OK: from the ANS request)
   std::string friendly_name;
   std::string cookie;      // USR/ANS only: the cookie presented
   std::string session_id;  // ANS only
@@ -153,7 +155,8 @@ struct ParticipantJoined {
   // the cookie, if this worker saw it; 0 otherwise.
   uint64_t ns_flow_id = 0;
   Endpoint ns_client;               // that NS connection's client address
-  std::vector<std::string> roster;  // members after the change (owner included)
+  std::vector<std::string> roster;  // member accounts after the change (owner included),
+                                    // each once however many endpoints it has
 };
 std::string_view name_of(ParticipantJoined::How how);
 
@@ -162,10 +165,13 @@ std::string_view name_of(ParticipantJoined::How how);
 struct ParticipantLeft {
   std::string account;
   std::string reason;               // "bye", "bye-idle" (BYE acct 1), "out", "closed"
-  std::vector<std::string> roster;  // members after the change
+  std::vector<std::string> roster;  // members after the change: an account stays while
+                                    // any of its MPOP endpoints is in the switchboard
+  std::string device_id = {};       // MPOP ";{GUID}" of the endpoint that left, "" if none
 };
 
-// An instant message (text/plain, §8.1).
+// An instant message (text/plain, §8.1): SB MSG, MSNP21 SDG, or a Yahoo!
+// interop UUM (owner → peer) / UBM (peer → owner) on the NS.
 struct InstantMessage {
   std::string sender;
   std::vector<std::string> recipients;  // roster minus sender (SDG: To, or group members seen)
@@ -178,6 +184,7 @@ struct InstantMessage {
   char ack_mode = 0;                    // U N A D for client MSG, 0 when relayed
   uint64_t size = 0;                    // payload bytes
   std::string conversation = {};        // MSNP21 group ("10:{guid}@live.com"), "" if 1:1
+  int network_id = 0;                   // UUM/UBM: the peer's network (32 Yahoo!), else 0
 };
 
 // Typing notification (text/x-msmsgscontrol, §8.2).
@@ -186,6 +193,7 @@ struct Typing {
   std::vector<std::string> recipients;
   // MSNP21 group address ("10:{guid}@live.com"), "" otherwise.
   std::string conversation = {};
+  int network_id = 0;  // UUM/UBM: the peer's network (32 Yahoo!), else 0
 };
 
 // Datacast (text/x-msnmsgr-datacast, §8.3): 1 nudge, 2 wink, 3 voice clip, 4 action.
@@ -196,6 +204,7 @@ struct Datacast {
   std::string_view data;  // the Data: value (msnobj or action text), view!
   // MSNP21 group address ("10:{guid}@live.com"), "" otherwise.
   std::string conversation = {};
+  int network_id = 0;  // UUM/UBM: the peer's network (32 Yahoo!), else 0
 };
 
 // An MSNFTP (or other text/x-msmsgsinvite) invitation message, §10.1.

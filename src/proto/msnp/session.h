@@ -48,16 +48,15 @@ class MsnpSession {
   // ACCEPT named the AuthCookie the transfer connection's USR presents.
   struct MsnftpOffer {
     std::string auth_cookie;
-    std::string file_name;   // Application-File of the INVITE
-    uint64_t file_size = 0;  // Application-FileSize of the INVITE
-    std::string sender;      // who offered (sends) the file
-    uint64_t invite_flow_id = 0;  // the SB connection of the INVITE/ACCEPT
-    Timestamp time;               // of the ACCEPT
+    std::string file_name;          // Application-File of the INVITE
+    uint64_t file_size = 0;         // Application-FileSize of the INVITE
+    std::string sender;             // who offered (sends) the file
+    uint64_t invite_flow_id = 0;    // the SB connection of the INVITE/ACCEPT
+    Timestamp time;                 // of the ACCEPT
     uint64_t transfer_flow_id = 0;  // the MSNFTP connection that used it, 0 = not yet
   };
 
-  explicit MsnpSession(size_t max_cookies = 4096, size_t max_logins = 4096,
-                       size_t max_msnftp = 256)
+  explicit MsnpSession(size_t max_cookies = 4096, size_t max_logins = 4096, size_t max_msnftp = 256)
       : max_cookies_(max_cookies), max_logins_(max_logins), max_msnftp_(max_msnftp) {}
 
   // Returns false when an older entry had to be evicted to make room.

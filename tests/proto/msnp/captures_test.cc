@@ -24,7 +24,7 @@ struct Seen {
 class Recorder final : public MsnpEventSink {
  public:
   void on_event(const MsnpEvent& event) override {
-    all.push_back({describe(event), event.context});
+    all.push_back({describe(event), kept(event.context)});
   }
   // Lines of one connection (by client port), optionally one direction only.
   std::vector<std::string> of(uint16_t client_port, int direction = -1,

@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <random>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -15,6 +17,18 @@
 #include "proto/msnp/events.h"
 
 namespace rcds::proto::msnp::testing {
+
+// EventContext views (owner) are valid during on_event only: a test that
+// keeps a context repoints them here, into strings that live to the end.
+inline std::string_view keep(std::string_view text) {
+  static std::set<std::string, std::less<>> pool;
+  return *pool.emplace(text).first;
+}
+inline EventContext kept(const EventContext& context) {
+  EventContext copy = context;
+  copy.owner = keep(context.owner);
+  return copy;
+}
 
 inline std::string list(const std::vector<std::string>& items) {
   std::string out;
@@ -28,6 +42,15 @@ struct Overloaded : Ts... {
 };
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
+
+// ";{GUID}" of an MPOP endpoint, "" without one.
+inline std::string device(const std::string& device_id) {
+  return device_id.empty() ? "" : ";" + device_id;
+}
+// " (net N)" for Yahoo! interop (UUM/UBM), "" otherwise.
+inline std::string network(int network_id) {
+  return network_id == 0 ? "" : " (net " + std::to_string(network_id) + ")";
+}
 
 inline std::string describe(const MsnpEvent& event) {
   return std::visit(
@@ -66,18 +89,23 @@ inline std::string describe(const MsnpEvent& event) {
                    std::to_string(e.error_code);
           },
           [](const ParticipantJoined& e) {
-            return "joined " + std::string(name_of(e.how)) + " " + e.account + " [" +
-                   list(e.roster) + "]";
+            return "joined " + std::string(name_of(e.how)) + " " + e.account + device(e.device_id) +
+                   " [" + list(e.roster) + "]";
           },
           [](const ParticipantLeft& e) {
-            return "left " + e.account + " " + e.reason + " [" + list(e.roster) + "]";
+            return "left " + e.account + device(e.device_id) + " " + e.reason + " [" +
+                   list(e.roster) + "]";
           },
           [](const InstantMessage& e) {
-            return "message " + e.sender + "->" + list(e.recipients) + ": " + std::string(e.text);
+            return "message " + e.sender + "->" + list(e.recipients) + network(e.network_id) +
+                   ": " + std::string(e.text);
           },
-          [](const Typing& e) { return "typing " + e.sender + "->" + list(e.recipients); },
+          [](const Typing& e) {
+            return "typing " + e.sender + "->" + list(e.recipients) + network(e.network_id);
+          },
           [](const Datacast& e) {
-            return "datacast " + e.sender + "->" + list(e.recipients) + " " + std::to_string(e.id);
+            return "datacast " + e.sender + "->" + list(e.recipients) + " " + std::to_string(e.id) +
+                   network(e.network_id);
           },
           [](const FileInvitation& e) {
             return "file " + e.command + " " + e.cookie + " " + e.sender + "->" +
@@ -122,7 +150,7 @@ class CollectingSink final : public MsnpEventSink {
  public:
   void on_event(const MsnpEvent& event) override {
     lines.push_back(describe(event));
-    contexts.push_back(event.context);
+    contexts.push_back(kept(event.context));
   }
   bool wants_content(std::string_view owner, const flow::StreamInfo&) override {
     ++content_questions;
@@ -181,11 +209,13 @@ inline void drive(MsnpDecoder& decoder, const std::vector<Step>& steps, Chunking
 // all give the same events; returns them.
 inline std::vector<std::string> decode_all_ways(const std::vector<Step>& steps,
                                                 MsnpSession* session = nullptr,
-                                                flow::StreamInfo info = stream_info()) {
+                                                flow::StreamInfo info = stream_info(),
+                                                bool content = true) {
   std::vector<std::string> first;
   for (auto chunking : {Chunking::kWhole, Chunking::kByteByByte, Chunking::kRandom}) {
     for (uint32_t seed = 1; seed <= (chunking == Chunking::kRandom ? 5u : 1u); ++seed) {
       CollectingSink sink;
+      sink.content = content;
       MsnpSession scratch;
       MsnpDecoder decoder(info, sink,
                           session != nullptr && chunking == Chunking::kWhole ? session : &scratch);
