@@ -61,6 +61,13 @@ class Pipeline {
   explicit Pipeline(Sensor& sensor) : sensor_(sensor) {}
 
   void push(const capture::RawPacket& raw) {
+    // With few flows the table and the flows stay in cache: prefetching
+    // gains nothing and the copy costs (measured: bench/README.md).
+    if (sensor_.tracker().active_flows() < kMinFlowsToPrefetch) {
+      drain();
+      sensor_.process(raw);
+      return;
+    }
     Stage& stage = ring_[count_ % kDepth];
     stage.bytes.assign(raw.data, raw.data + raw.captured_length);
     capture::RawPacket copy = raw;
@@ -88,6 +95,7 @@ class Pipeline {
   // kDepth - 1 packets after arrival.
   static constexpr uint64_t kDepth = 5;
   static constexpr uint64_t kFlowLag = 2;
+  static constexpr size_t kMinFlowsToPrefetch = 16384;
   struct Stage {
     std::vector<uint8_t> bytes;
     net::Packet packet;
