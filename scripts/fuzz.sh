@@ -13,6 +13,7 @@
 #   FUZZ_HARNESSES  space-separated subset to run (default: all five)
 #   FUZZ_ARTIFACTS  where crashing inputs and logs go (default build/fuzz/artifacts)
 #   FUZZ_JOBS       ninja parallelism (default 2)
+#   FUZZ_SEED       libFuzzer seed (default 1, so a CI run is reproducible; 0 = random)
 set -euo pipefail
 
 seconds="${1:-30}"
@@ -43,7 +44,7 @@ for h in "${harnesses[@]}"; do
   mkdir -p "$corpus"
   if [[ -d "fuzz/corpus/$h" ]]; then cp -r "fuzz/corpus/$h/." "$corpus/"; fi
   args=(-max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
-        -artifact_prefix="$artifacts/$h-")
+        -seed="${FUZZ_SEED:-1}" -artifact_prefix="$artifacts/$h-")
   if [[ -f "fuzz/$h.dict" ]]; then args+=(-dict="fuzz/$h.dict"); fi
   for input in "fuzz/crashes/$h"/*; do
     [[ -f "$input" ]] || continue
