@@ -186,7 +186,7 @@ inline flow::StreamInfo stream_info(uint64_t flow_id = 1, bool handshake = true)
 
 // Feeds `steps` to `decoder`; step i carries time base + i ms. Each chunk
 // is copied into a buffer of its exact size so ASan sees any overread.
-inline void drive(MsnpDecoder& decoder, const std::vector<Step>& steps, Chunking chunking,
+inline void drive(flow::StreamHandler& decoder, const std::vector<Step>& steps, Chunking chunking,
                   uint32_t seed = 1, int64_t base_ns = 1'104'577'200'000'000'000) {
   std::mt19937 rng(seed);
   for (size_t i = 0; i < steps.size(); ++i) {
@@ -232,6 +232,33 @@ inline std::vector<std::string> decode_all_ways(const std::vector<Step>& steps,
     }
   }
   return first;
+}
+
+// Wire-format helpers for hand-built P2P headers and MSNSLP contexts.
+inline std::string le(uint64_t v, size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += static_cast<char>((v >> (8 * i)) & 0xFF);
+  return out;
+}
+inline std::string be(uint64_t v, size_t n) {
+  std::string out;
+  for (size_t i = n; i-- > 0;) out += static_cast<char>((v >> (8 * i)) & 0xFF);
+  return out;
+}
+inline std::string base64(const std::string& raw) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (size_t i = 0; i < raw.size(); i += 3) {
+    uint32_t v = static_cast<uint8_t>(raw[i]) << 16;
+    if (i + 1 < raw.size()) v |= static_cast<uint8_t>(raw[i + 1]) << 8;
+    if (i + 2 < raw.size()) v |= static_cast<uint8_t>(raw[i + 2]);
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += i + 1 < raw.size() ? kAlphabet[(v >> 6) & 63] : '=';
+    out += i + 2 < raw.size() ? kAlphabet[v & 63] : '=';
+  }
+  return out;
 }
 
 }  // namespace rcds::proto::msnp::testing

@@ -283,28 +283,6 @@ TEST(MsnpExamples, FileInvitation_13_4) {
   EXPECT_EQ(ftp.owner(), "bob@example.net");
 }
 
-std::string base64(const std::string& raw) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (size_t i = 0; i < raw.size(); i += 3) {
-    uint32_t v = static_cast<uint8_t>(raw[i]) << 16;
-    if (i + 1 < raw.size()) v |= static_cast<uint8_t>(raw[i + 1]) << 8;
-    if (i + 2 < raw.size()) v |= static_cast<uint8_t>(raw[i + 2]);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += i + 1 < raw.size() ? kAlphabet[(v >> 6) & 63] : '=';
-    out += i + 2 < raw.size() ? kAlphabet[v & 63] : '=';
-  }
-  return out;
-}
-
-std::string le(uint64_t v, size_t n) {
-  std::string out;
-  for (size_t i = 0; i < n; ++i) out += static_cast<char>((v >> (8 * i)) & 0xFF);
-  return out;
-}
-
 // P2P v1 header (§9.1) + data + big-endian footer.
 std::string p2p(uint32_t session, uint32_t id, uint64_t offset, uint64_t total,
                 const std::string& data, uint32_t flags, uint32_t ack_id, uint32_t footer) {

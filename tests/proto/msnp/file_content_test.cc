@@ -20,31 +20,6 @@ std::string line(const std::string& text) { return text + "\r\n"; }
 std::string with_payload(const std::string& head, const std::string& payload) {
   return head + " " + std::to_string(payload.size()) + "\r\n" + payload;
 }
-std::string le(uint64_t v, size_t n) {
-  std::string out;
-  for (size_t i = 0; i < n; ++i) out += static_cast<char>((v >> (8 * i)) & 0xFF);
-  return out;
-}
-std::string be(uint64_t v, size_t n) {
-  std::string out;
-  for (size_t i = n; i-- > 0;) out += static_cast<char>((v >> (8 * i)) & 0xFF);
-  return out;
-}
-std::string base64(const std::string& raw) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (size_t i = 0; i < raw.size(); i += 3) {
-    uint32_t v = static_cast<uint8_t>(raw[i]) << 16;
-    if (i + 1 < raw.size()) v |= static_cast<uint8_t>(raw[i + 1]) << 8;
-    if (i + 2 < raw.size()) v |= static_cast<uint8_t>(raw[i + 2]);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += i + 1 < raw.size() ? kAlphabet[(v >> 6) & 63] : '=';
-    out += i + 2 < raw.size() ? kAlphabet[v & 63] : '=';
-  }
-  return out;
-}
 std::string file_bytes(size_t n, uint32_t seed) {
   std::mt19937 rng(seed);
   std::string out(n, '\0');

@@ -40,21 +40,7 @@ Seen run(const std::vector<Step>& steps, Chunking chunking, uint32_t seed,
   flow::StreamInfo info = stream_info();
   info.key.destination.port = 80;
   MsnpConnection connection(info, sink, nullptr, limits);
-  std::mt19937 rng(seed);
-  for (size_t i = 0; i < steps.size(); ++i) {
-    const Timestamp time{1'104'577'200'000'000'000 + static_cast<int64_t>(i) * 1'000'000};
-    const std::string& bytes = steps[i].bytes;
-    size_t pos = 0;
-    while (pos < bytes.size()) {
-      size_t n = bytes.size() - pos;
-      if (chunking == Chunking::kByteByByte) n = 1;
-      if (chunking == Chunking::kRandom) n = std::min<size_t>(n, 1 + rng() % 40);
-      std::vector<uint8_t> chunk(bytes.begin() + static_cast<std::ptrdiff_t>(pos),
-                                 bytes.begin() + static_cast<std::ptrdiff_t>(pos + n));
-      connection.on_data(steps[i].direction, ByteView(chunk.data(), chunk.size()), time);
-      pos += n;
-    }
-  }
+  drive(connection, steps, chunking, seed);
   connection.on_close(flow::CloseReason::kFin, Timestamp{2'000'000'000'000'000'000});
   return {sink.lines, sink.contexts};
 }
