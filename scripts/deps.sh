@@ -8,6 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   clang libclang-rt-14-dev clang-format clang-tidy   # fuzzers, formatting, lint
   libpcap-dev libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev
+  libyaml-cpp-dev                                   # warrant files (YAML)
   libnids-dev libnet1-dev tshark tcpdump            # test anchors and independent decoders
   python3 procps libssl-dev
 )

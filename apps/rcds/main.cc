@@ -2,8 +2,12 @@
 // the library, return its exit code.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "nis/analyze.h"
+#include "warrant_files.h"
 
 namespace {
 
@@ -18,6 +22,15 @@ void add_sensor_options(CLI::App& command, rcds::nis::SensorOptions& options, si
   command
       .add_option("--max-out-of-order", options.flow.max_out_of_order_bytes,
                   "Out-of-order bytes buffered per TCP direction before holes become gaps")
+      ->capture_default_str();
+}
+
+void add_interception_options(CLI::App& command, rcds::nis::InterceptionOptions& options) {
+  command
+      .add_option("--records-dir", options.records_dir,
+                  "Where records go: DIR/<LIID>/records.jsonl and per-target transcripts")
+      ->capture_default_str();
+  command.add_option("--sensor-id", options.sensor_id, "Network element id carried by records")
       ->capture_default_str();
 }
 
@@ -45,6 +58,13 @@ int run(int argc, char** argv) {
   analyze_cmd->add_flag("--identity-only", analyze.identity_only,
                         "Decoders report identities only and skip message content, as the "
                         "live sensor does");
+  std::vector<std::string> analyze_warrants;
+  analyze_cmd
+      ->add_option("--warrant", analyze_warrants,
+                   "Intercept the targets of the warrants in this JSON/YAML file (repeatable); "
+                   "records go to --records-dir and nothing else of the traffic is reported")
+      ->check(CLI::ExistingFile);
+  add_interception_options(*analyze_cmd, analyze.interception);
   add_sensor_options(*analyze_cmd, analyze.sensor, analyze_budget_mib);
 
   rcds::nis::LiveRunOptions live;
@@ -65,6 +85,13 @@ int run(int argc, char** argv) {
   capture_cmd->add_option("-c,--count", live.max_packets, "Stop after this many packets");
   capture_cmd->add_option("--seconds", live.max_seconds, "Stop after this many seconds");
   capture_cmd->add_flag("--json", live.json, "Final report as JSON lines");
+  std::string live_warrant;
+  capture_cmd
+      ->add_option("--warrant", live_warrant,
+                   "Warrant file (JSON/YAML); re-read when it changes, effective from the next "
+                   "packet. Without it nothing is intercepted.")
+      ->check(CLI::ExistingFile);
+  add_interception_options(*capture_cmd, live.interception);
   add_sensor_options(*capture_cmd, live.sensor, live_budget_mib);
   // Dumping every flow's content would break minimisation on a live link.
   capture_cmd->add_option_function<std::string>(
@@ -80,8 +107,31 @@ int run(int argc, char** argv) {
 
   if (*analyze_cmd) {
     analyze.sensor.flow.memory_budget_bytes = analyze_budget_mib << 20;
+    if (!analyze_warrants.empty()) {
+      std::string error;
+      std::vector<rcds::intercept::Warrant> warrants;
+      if (!rcds::app::load_warrant_files(analyze_warrants, warrants, error)) {
+        std::fprintf(stderr, "rcds: %s\n", error.c_str());
+        return 2;
+      }
+      analyze.warrants = std::move(warrants);
+    }
     return rcds::nis::run_analyze(analyze, stdout, stderr);
   }
+  rcds::intercept::WarrantStore store;
+  std::unique_ptr<rcds::app::WarrantFileWatch> watch;
+  if (!live_warrant.empty()) {
+    std::string error;
+    std::vector<rcds::intercept::Warrant> warrants;
+    if (!rcds::app::load_warrant_files({live_warrant}, warrants, error)) {
+      std::fprintf(stderr, "rcds: %s\n", error.c_str());
+      return 2;
+    }
+    store.replace_all(std::move(warrants));
+    watch = std::make_unique<rcds::app::WarrantFileWatch>(live_warrant, store);
+    live.every_second = [&watch] { watch->poll(); };
+  }
+  live.warrants = &store;
   live.sensor.flow.memory_budget_bytes = live_budget_mib << 20;
   live.live.buffer_size_bytes = buffer_mib << 20;
   live.live.promiscuous = !no_promiscuous;

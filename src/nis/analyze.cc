@@ -55,6 +55,37 @@ void report(const AnalyzeOptions& options, FlowSummaries& summaries, Sensor& sen
 
 }  // namespace
 
+namespace {
+
+// `rcds analyze --warrant`: the live sensor's interception on a file.
+int run_interception(const AnalyzeOptions& options, capture::PacketSource& source, std::FILE* out,
+                     std::FILE* err) {
+  if (!options.dump_directory.empty()) {
+    std::fprintf(err,
+                 "rcds: --dump-streams writes every flow's content; refused with --warrant "
+                 "(minimisation)\n");
+    return 2;
+  }
+  disable_core_dumps();
+  intercept::WarrantStore warrants(*options.warrants);
+  InterceptionPipeline pipeline(options.sensor, warrants, options.interception);
+  std::string error;
+  const bool complete = run_source(source, pipeline.sensor(), error);
+  const bool written = pipeline.finish();
+  pipeline.report(out, options.json, source.stats());
+  if (!written) {
+    std::fprintf(err, "rcds: writing records: %s\n", pipeline.error().c_str());
+    return 1;
+  }
+  if (!complete) {
+    std::fprintf(err, "rcds: %s\n", error.c_str());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
 int run_analyze(const AnalyzeOptions& options, std::FILE* out, std::FILE* err) {
   std::string error;
   auto source = capture::open_file(options.capture_path, options.file, error);
@@ -62,6 +93,7 @@ int run_analyze(const AnalyzeOptions& options, std::FILE* out, std::FILE* err) {
     std::fprintf(err, "rcds: %s\n", error.c_str());
     return 1;
   }
+  if (options.warrants) return run_interception(options, *source, out, err);
   flow::ProtocolRegistry registry;
   // Without registry entries nothing is probed or claimed by a decoder.
   if (!options.no_decoders) registry.add(proto::msnp::msnp_protocol_spec());
@@ -112,14 +144,10 @@ int run_live(const LiveRunOptions& options, std::FILE* out, std::FILE* err) {
     std::fprintf(err, "rcds: %s\n", error.c_str());
     return 1;
   }
-  flow::ProtocolRegistry registry;
-  registry.add(proto::msnp::msnp_protocol_spec());
-  CountingFactory counting;
-  MsnpReport msnp(options.json, /*content=*/false);  // live: no message content kept
-  MsnpFactory msnp_factory(counting, msnp);
-  Sensor sensor(options.sensor, registry, msnp_factory);
-  FlowSummaries summaries(registry);
-  sensor.tracker().set_observer(&summaries);
+  disable_core_dumps();
+  intercept::WarrantStore none;
+  InterceptionPipeline pipeline(options.sensor, options.warrants ? *options.warrants : none,
+                                options.interception);
 
   g_live_source.store(source.get());
   struct sigaction action {};
@@ -129,13 +157,16 @@ int run_live(const LiveRunOptions& options, std::FILE* out, std::FILE* err) {
   sigaction(SIGTERM, &action, nullptr);
 
   const bool complete =
-      run_source(*source, sensor, error, {options.max_packets, options.max_seconds});
+      run_source(*source, pipeline.sensor(), error,
+                 {options.max_packets, options.max_seconds, options.every_second});
   const capture::CaptureStats stats = source->stats();
   g_live_source.store(nullptr);
-  sensor.finish();
-  AnalyzeOptions report_options;
-  report_options.json = options.json;
-  report(report_options, summaries, sensor, stats, msnp, out);
+  const bool written = pipeline.finish();
+  pipeline.report(out, options.json, stats);
+  if (!written) {
+    std::fprintf(err, "rcds: writing records: %s\n", pipeline.error().c_str());
+    return 1;
+  }
   if (!complete) {
     std::fprintf(err, "rcds: %s\n", error.c_str());
     return 1;

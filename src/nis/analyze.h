@@ -3,9 +3,15 @@
 #pragma once
 
 #include <cstdio>
+#include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "capture/source.h"
+#include "intercept/warrant.h"
+#include "intercept/warrant_store.h"
+#include "nis/interception.h"
 #include "nis/sensor.h"
 
 namespace rcds::nis {
@@ -23,6 +29,11 @@ struct AnalyzeOptions {
   // Decoders answer wants_content with no, as the live sensor does: identity
   // events only, message payloads skipped uncopied (what a non-target costs).
   bool identity_only = false;
+  // `--warrant`: lawful interception instead of a report of the traffic.
+  // Records of the warrants' targets go to interception.records_dir; the
+  // output is counters and record counts only.
+  std::optional<std::vector<intercept::Warrant>> warrants;
+  InterceptionOptions interception;
 };
 
 // Returns the process exit code: 0 success, 1 unusable input.
@@ -34,10 +45,16 @@ struct LiveRunOptions {
   bool json = false;
   uint64_t max_packets = 0;  // 0 = until SIGINT/SIGTERM
   double max_seconds = 0;    // 0 = until SIGINT/SIGTERM
+  // The warrants enforced (none: nothing is intercepted), changed at run time
+  // by `every_second` (which the app uses to reload the warrant file).
+  intercept::WarrantStore* warrants = nullptr;
+  std::function<void()> every_second;
+  InterceptionOptions interception;
 };
 
-// Live capture until SIGINT/SIGTERM (or the limits); prints the final
-// counters including kernel drops.
+// Live capture until SIGINT/SIGTERM (or the limits) with interception of the
+// warrants' targets; prints the final counters including kernel drops and
+// the records written. Nothing about other traffic is printed or kept.
 int run_live(const LiveRunOptions& options, std::FILE* out, std::FILE* err);
 
 }  // namespace rcds::nis

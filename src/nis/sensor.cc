@@ -25,6 +25,16 @@ bool Sensor::decode(const capture::RawPacket& raw, net::Packet& out) {
 }
 
 void Sensor::deliver(net::Packet& packet, uint64_t hash) {
+  if (engine_ != nullptr) {
+    engine_->advance(packet.timestamp);
+    // CC of IP targets is each packet as captured, fragments included.
+    if (engine_->wants_ip_packets()) {
+      const bool ports = !packet.is_fragment && (packet.is_tcp() || packet.is_udp());
+      engine_->on_ip_packet({packet.timestamp, packet.source, packet.destination, packet.protocol,
+                             ports ? packet.source_port : uint16_t{0},
+                             ports ? packet.destination_port : uint16_t{0}, ports, packet.ip});
+    }
+  }
   if (packet.is_fragment) {
     ByteView datagram;
     if (!defrag_.add(packet, datagram)) return;
@@ -123,7 +133,18 @@ bool run_source(capture::PacketSource& source, Sensor& sensor, std::string& erro
           : 0;
   Pipeline pipeline(sensor);
   capture::RawPacket raw;
-  for (uint64_t packets = 0;;) {
+  int64_t next_tick_ns = limits.every_second ? clock_now(CLOCK_MONOTONIC).ns + kNanosPerSecond : 0;
+  for (uint64_t packets = 0, reads = 0;;) {
+    // The clock is read every 1024 reads (and on every timeout) so the
+    // tick costs nothing per packet.
+    if (next_tick_ns != 0 && (++reads & 1023) == 0) {
+      const int64_t now = clock_now(CLOCK_MONOTONIC).ns;
+      if (now >= next_tick_ns) {
+        pipeline.drain();
+        limits.every_second();
+        next_tick_ns = now + kNanosPerSecond;
+      }
+    }
     switch (source.next(raw)) {
       case capture::ReadStatus::kPacket:
         pipeline.push(raw);
@@ -135,6 +156,10 @@ bool run_source(capture::PacketSource& source, Sensor& sensor, std::string& erro
       case capture::ReadStatus::kTimeout:
         pipeline.drain();
         sensor.idle(clock_now(CLOCK_REALTIME));
+        if (next_tick_ns != 0 && clock_now(CLOCK_MONOTONIC).ns >= next_tick_ns) {
+          limits.every_second();
+          next_tick_ns = clock_now(CLOCK_MONOTONIC).ns + kNanosPerSecond;
+        }
         break;
       case capture::ReadStatus::kEnd:
         pipeline.drain();

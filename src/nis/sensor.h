@@ -2,8 +2,11 @@
 // -> IP defragmentation -> flow tracking and TCP reassembly -> decoders.
 #pragma once
 
+#include <functional>
+
 #include "capture/source.h"
 #include "flow/flow_tracker.h"
+#include "intercept/engine.h"
 #include "net/decoder.h"
 #include "net/defrag.h"
 #include "util/counters.h"
@@ -35,9 +38,14 @@ class Sensor {
   void finish();
   // Live capture with no traffic: lets timers run on wall-clock time.
   void idle(Timestamp now) {
+    if (engine_ != nullptr) engine_->advance(now);
     tracker_.expire(now);
     defrag_.expire(now);
   }
+
+  // Interception: the engine sees every packet's time (warrant changes take
+  // effect on the next packet) and, when it has IP targets, the packet.
+  void set_interception(intercept::InterceptEngine* engine) { engine_ = engine; }
 
   Counters& counters() { return counters_; }
   flow::FlowTracker& tracker() { return tracker_; }
@@ -51,11 +59,14 @@ class Sensor {
   flow::FlowTracker tracker_;
   net::Packet packet_;
   Timestamp last_;
+  intercept::InterceptEngine* engine_ = nullptr;
 };
 
 struct RunLimits {
   uint64_t max_packets = 0;  // 0 = no limit
   double max_seconds = 0;    // wall-clock; 0 = no limit
+  // Called about once per wall-clock second (a reloaded warrant file).
+  std::function<void()> every_second = {};
 };
 
 // Reads `source` to its end (or until stopped, or a limit) through `sensor`.

@@ -73,9 +73,10 @@ void MsnpDecoder::anomaly(MsnpAnomaly kind, uint64_t bytes, Timestamp time, Dire
 }
 
 bool MsnpDecoder::content_wanted() {
-  if (!content_ || content_owner_ != owner_) {
+  if (!content_ || content_owner_ != owner_ || content_generation_ != sink_.content_generation()) {
     content_ = sink_.wants_content(owner_, info_);
     content_owner_ = owner_;
+    content_generation_ = sink_.content_generation();
   }
   return *content_;
 }

@@ -193,7 +193,8 @@ class MsnpDecoder final : public flow::StreamHandler {
   std::vector<RosterEntry> endpoints_;  // SB roster per endpoint (bounded at max_roster)
   std::vector<std::string> roster_;     // the accounts of endpoints_, each once
   std::vector<PendingCall> pending_calls_;
-  std::optional<bool> content_;  // wants_content() answer for content_owner_
+  std::optional<bool> content_;      // wants_content() answer for content_owner_
+  uint64_t content_generation_ = 0;  // sink's content_generation() when asked
   // MSNFTP transfer connection: FIL size, the file and the block parser.
   uint64_t msnftp_size_ = 0;
   std::string msnftp_cookie_;

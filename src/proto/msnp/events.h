@@ -335,6 +335,9 @@ struct MsnpEvent {
 // Receives events, one virtual call per event.
 class MsnpEventSink {
  public:
+  MsnpEventSink() = default;
+  MsnpEventSink(const MsnpEventSink&) = delete;  // generation_ may point at itself
+  MsnpEventSink& operator=(const MsnpEventSink&) = delete;
   virtual ~MsnpEventSink() = default;
   virtual void on_event(const MsnpEvent& event) = 0;
   // Asked when a connection's owner becomes known ("" while unknown): false
@@ -346,6 +349,19 @@ class MsnpEventSink {
     (void)info;
     return true;
   }
+  // Decoders cache wants_content() per owner; when this value changes (a
+  // warrant was activated, a target joined a switchboard) they ask again
+  // before the next content-carrying command. Not virtual: read per command.
+  uint64_t content_generation() const { return *generation_; }
+
+ protected:
+  void content_decisions_changed() { ++own_generation_; }
+  // A sink that forwards to `outer` (a gateway tunnel) follows its generation.
+  void follow_generation_of(const MsnpEventSink& outer) { generation_ = outer.generation_; }
+
+ private:
+  uint64_t own_generation_ = 0;
+  const uint64_t* generation_ = &own_generation_;
 };
 
 }  // namespace rcds::proto::msnp

@@ -88,7 +88,9 @@ flow::ProbeResult gateway_probe(std::string_view text) {
 struct GatewayHandler::Tunnel final : MsnpEventSink {
   Tunnel(uint64_t id, const flow::StreamInfo& info, MsnpEventSink& outer, MsnpSession* session,
          const DecoderLimits& limits)
-      : serial(id), info(info), sink(outer), decoder(info, *this, session, limits) {}
+      : serial(id), info(info), sink(outer), decoder(info, *this, session, limits) {
+    follow_generation_of(outer);
+  }
 
   void on_event(const MsnpEvent& event) override {
     // Copied: the inner decoder's event is const, and tunnels are rare
