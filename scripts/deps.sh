@@ -10,7 +10,7 @@ packages=(
   libpcap-dev libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev
   libyaml-cpp-dev                                   # warrant files (YAML)
   libnids-dev libnet1-dev tshark tcpdump            # test anchors and independent decoders
-  python3 procps libssl-dev
+  python3 procps libssl-dev openssl               # openssl: asn1parse checks our BER (tests/handover)
 )
 
 missing=()

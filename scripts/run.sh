@@ -14,3 +14,19 @@ for sample in live_escargot_msnpjs_msnp8.pcap suri_bug3286_rst_synack_evasion_li
   echo "== rcds analyze testdata/pcaps/$sample"
   "$rcds" analyze "testdata/pcaps/$sample"
 done
+
+# The main job: lawful interception of the demo warrants' targets. Records
+# go to the data directory (embedded default: local files).
+data=${RCDS_DATA_DIR:-data}
+records="$data/records"
+rm -rf "$records"
+mkdir -p "$data"
+echo
+echo "== rcds analyze testdata/pcaps/live_escargot_msnpjs_msnp8.pcap --warrant testdata/warrants/demo.yaml --records-dir $records"
+"$rcds" analyze testdata/pcaps/live_escargot_msnpjs_msnp8.pcap \
+  --warrant testdata/warrants/demo.yaml --records-dir "$records"
+for transcript in "$records"/*/*.txt; do
+  echo
+  echo "== $transcript"
+  cat "$transcript"
+done

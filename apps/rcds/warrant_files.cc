@@ -36,7 +36,7 @@ bool load_warrant_files(const std::vector<std::string>& paths, std::vector<inter
     if (!read_file(path, text, error)) return false;
     std::vector<intercept::Warrant> warrants;
     if (!intercept::parse_warrants(text, warrants, error)) {
-      error = path + ": " + error;
+      error.insert(0, path + ": ");
       return false;
     }
     for (intercept::Warrant& w : warrants) {

@@ -105,9 +105,12 @@ std::string record_transcript_line(const Record& r) {
   }
   line += " " + parties_text(r);
   // A few details that say what happened, where the event has them.
-  for (const char* key : {"status", "reason", "how", "command", "method", "file_name", "file_size",
+  for (const char* key : {"success", "op", "contact", "lists", "status", "reason", "how", "inviter",
+                          "invitee", "address", "command", "method", "file_name", "file_size",
                           "sha256", "error_code", "anomaly"}) {
-    if (const std::string* value = detail(r, key)) line += " " + std::string(key) + "=" + *value;
+    const std::string* value = detail(r, key);
+    if (value == nullptr || (*value == "0" && std::string_view(key) == "error_code")) continue;
+    line += " " + std::string(key) + "=" + *value;
   }
   if (r.protocol == "ip") line += " " + r.client.to_string() + " <-> " + r.server.to_string();
   // Escape control characters (names and file names are user-chosen).

@@ -64,7 +64,8 @@ void InterceptEngine::reload() {
   for (const Warrant& w : *warrants_) {
     const Warrant* old = previous ? find_warrant(*previous, w.liid) : nullptr;
     if (old == nullptr) {
-      if (!w.revoked) notice(WarrantNotice::Kind::kActivated, w.liid, "");
+      // A warrant that arrives with a future revocation is in force until then.
+      if (!w.revoked || w.revoked_at > at) notice(WarrantNotice::Kind::kActivated, w.liid, "");
     } else if (w.revoked && !old->revoked) {
       notice(WarrantNotice::Kind::kDeactivated, w.liid, "revoked");
     } else if (std::string what = changes_between(*old, w); !what.empty()) {
@@ -185,6 +186,22 @@ std::string_view subject_account(const msnp::EventBody& body) {
   return {};
 }
 
+// Sender and recipients of the events that carry them.
+template <class Visit>
+void for_each_party(const msnp::EventBody& body, Visit visit) {
+  std::visit(
+      [&](const auto& e) {
+        if constexpr (requires {
+                        e.sender;
+                        e.recipients;
+                      }) {
+          visit(std::string_view(e.sender));
+          for (const std::string& r : e.recipients) visit(std::string_view(r));
+        }
+      },
+      body);
+}
+
 const std::vector<std::string>* roster_of(const msnp::EventBody& body) {
   if (const auto* e = std::get_if<msnp::ParticipantJoined>(&body)) return &e->roster;
   if (const auto* e = std::get_if<msnp::ParticipantLeft>(&body)) return &e->roster;
@@ -198,6 +215,9 @@ void InterceptEngine::on_event(const msnp::MsnpEvent& event) {
   const msnp::EventContext& c = event.context;
   Connection* connection = connection_for(c.flow_id, false);
   if (connection == nullptr && !index_.has_msn_targets()) return;
+  // The owner logged out or left: nothing later on this connection belongs
+  // to a communication any more.
+  if (connection != nullptr && connection->owner_session_over) return;
 
   // Who on this connection is a target: its owner (or the account logging
   // in), targets in the switchboard roster, or the invitation an MSNFTP
@@ -206,26 +226,33 @@ void InterceptEngine::on_event(const msnp::MsnpEvent& event) {
   auto want_account = [&](std::string_view account, Basis basis) {
     for (const TargetRef& ref : index_.msn(account)) wants_.push_back({ref, account, basis});
   };
-  if (connection == nullptr || !connection->owner_session_over) {
-    want_account(c.owner, Basis::kOwner);
-    if (const std::string_view subject = subject_account(event.body); subject != c.owner) {
-      want_account(subject, Basis::kOwner);
-    }
+  want_account(c.owner, Basis::kOwner);
+  if (const std::string_view subject = subject_account(event.body); subject != c.owner) {
+    want_account(subject, Basis::kOwner);
   }
   if (const std::vector<std::string>* roster = roster_of(event.body)) {
     // The roster after the change replaces what we knew.
+    // Targets in someone else's switchboard, whatever their warrants' windows:
+    // a window that opens while they chat picks them up at the next event.
+    // (The owner is matched as owner at every event; no state needed.) This
+    // is state about targets only, and ends with the connection.
     std::vector<std::string> in_roster;
     for (const std::string& member : *roster) {
-      if (!index_.msn(member).empty()) in_roster.push_back(member);
+      if (member != c.owner && !index_.msn(member).empty()) in_roster.push_back(member);
     }
     if (connection == nullptr && !in_roster.empty()) connection = connection_for(c.flow_id, true);
     if (connection != nullptr) connection->roster_targets = std::move(in_roster);
   }
-  if (connection != nullptr && !connection->owner_session_over) {
+  if (connection != nullptr) {
     for (const std::string& member : connection->roster_targets) {
       want_account(member, Basis::kRoster);
     }
   }
+  // A target sending or receiving on a connection whose roster is unknown
+  // (picked up mid-stream): it is evidently in that chat.
+  for_each_party(event.body, [&](std::string_view account) {
+    if (account != c.owner) want_account(account, Basis::kRoster);
+  });
   if (const auto* ftp = std::get_if<msnp::MsnftpTransfer>(&event.body);
       ftp != nullptr && ftp->stage == msnp::MsnftpTransfer::Stage::kAuth) {
     match_transfer(ftp->auth_cookie);
@@ -252,18 +279,29 @@ void InterceptEngine::on_event(const msnp::MsnpEvent& event) {
   }
 }
 
+bool InterceptEngine::any_covers(std::span<const TargetRef> refs, Timestamp time) const {
+  for (const TargetRef& ref : refs) {
+    if (covers(ref, time)) return true;
+  }
+  return false;
+}
+
 bool InterceptEngine::wants_content(std::string_view owner, const flow::StreamInfo& info) {
+  if (!warrants_) return false;
   if (const Connection* connection = connection_for(info.flow_id, false)) {
     for (const Interception& in : connection->active) {
       if (covers(in, now_)) return true;
     }
-    if (!connection->roster_targets.empty()) return true;
+    for (const std::string& member : connection->roster_targets) {
+      if (any_covers(index_.msn(member), now_)) return true;
+    }
   }
-  if (!warrants_) return false;
-  for (const TargetRef& ref : index_.msn(owner)) {
-    if (covers(ref, now_)) return true;
-  }
-  return false;
+  // A connection whose owner is not known yet (picked up mid-stream) may be
+  // a target's: its content is parsed until the owner shows (a switchboard
+  // client names itself only inside messages, TypingUser), and nothing of
+  // it is kept unless it matches.
+  if (owner.empty()) return index_.has_msn_targets();
+  return any_covers(index_.msn(owner), now_);
 }
 
 void InterceptEngine::remember_transfer(std::string_view auth_cookie,

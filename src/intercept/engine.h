@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -84,8 +85,11 @@ class InterceptEngine final : public proto::msnp::MsnpEventSink {
     if (now > now_) now_ = now;
     if (store_.generation() != generation_ || now_ >= next_edge_) refresh();
   }
-  // Whether on_ip_packet has anything to match (IP targets exist).
-  bool wants_ip_packets() const { return index_.has_ip_targets() || !ip_comms_.empty(); }
+  // Whether on_ip_packet can match a packet between these addresses: a
+  // bitmap test, so non-target packets cost next to nothing.
+  bool may_intercept_ip(const IpAddress& source, const IpAddress& destination) const {
+    return index_.has_ip_targets() && index_.may_match_ip(source, destination);
+  }
   void on_ip_packet(const IpPacketView& packet);
   // A TCP/UDP flow ended (after its decoders closed): ends its IP
   // communication and forgets the connection's interception state.
@@ -147,6 +151,7 @@ class InterceptEngine final : public proto::msnp::MsnpEventSink {
   void reload();
   bool covers(const Interception& interception, Timestamp time) const;
   bool covers(TargetRef ref, Timestamp time) const;
+  bool any_covers(std::span<const TargetRef> refs, Timestamp time) const;
   Interception start(TargetRef ref, std::string account);
   void emit(Interception& interception, Record& record, RecordKind kind);
   void emit_cc(Interception& interception, Record& record);

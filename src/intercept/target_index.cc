@@ -26,6 +26,14 @@ size_t TargetIndex::AddressHash::operator()(const IpAddress& a) const {
 void TargetIndex::build(const std::vector<Warrant>& warrants) {
   accounts_.clear();
   ip_lengths_.clear();
+  v4_blocks_.clear();
+  host_bits_.clear();
+  account_bits_.clear();
+  any_v6_prefix_ = false;
+  auto set_bit = [](std::vector<uint64_t>& bits, size_t size, uint32_t i) {
+    if (bits.empty()) bits.assign(size / 64, 0);
+    bits[i >> 6] |= uint64_t{1} << (i & 63);
+  };
   for (uint32_t w = 0; w < warrants.size(); ++w) {
     const Warrant& warrant = warrants[w];
     for (uint32_t t = 0; t < warrant.targets.size(); ++t) {
@@ -34,6 +42,9 @@ void TargetIndex::build(const std::vector<Warrant>& warrants) {
       switch (target.kind) {
         case TargetKind::kMsnAccount:
           accounts_[target.value].push_back(ref);
+          if (!target.value.empty()) {
+            set_bit(account_bits_, size_t{1} << kHostBitsLog2, account_hash(target.value));
+          }
           break;
         case TargetKind::kIpAddress:
         case TargetKind::kIpPrefix: {
@@ -45,7 +56,21 @@ void TargetIndex::build(const std::vector<Warrant>& warrants) {
             ip_lengths_.push_back({version, target.prefix_bits, {}});
             it = ip_lengths_.end() - 1;
           }
-          it->by_network[mask_address(target.address, target.prefix_bits)].push_back(ref);
+          const IpAddress network = mask_address(target.address, target.prefix_bits);
+          it->by_network[network].push_back(ref);
+          const bool host = target.prefix_bits == (version == 4 ? 32 : 128);
+          if (host) {
+            set_bit(host_bits_, size_t{1} << kHostBitsLog2, host_hash(network));
+          } else if (version == 4) {
+            // Every /16 block the prefix touches (one when it is /16 or longer).
+            uint32_t first;
+            std::memcpy(&first, network.bytes.data() + 12, 4);
+            first = __builtin_bswap32(first) >> 16;
+            const uint32_t blocks = target.prefix_bits >= 16 ? 1u : 1u << (16 - target.prefix_bits);
+            for (uint32_t b = 0; b < blocks; ++b) set_bit(v4_blocks_, size_t{1} << 16, first + b);
+          } else {
+            any_v6_prefix_ = true;
+          }
           break;
         }
         case TargetKind::kEmail:
@@ -58,7 +83,7 @@ void TargetIndex::build(const std::vector<Warrant>& warrants) {
 }
 
 std::span<const TargetRef> TargetIndex::msn(std::string_view account) const {
-  if (accounts_.empty() || account.empty()) return {};
+  if (account.empty() || !test(account_bits_, account_hash(account))) return {};
   const auto it = accounts_.find(account);
   if (it == accounts_.end()) return {};
   return it->second;

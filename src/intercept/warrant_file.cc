@@ -1,5 +1,6 @@
 #include "intercept/warrant_file.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <array>
@@ -10,6 +11,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <utility>
 
 namespace rcds::intercept {
@@ -466,24 +468,51 @@ bool parse_json(std::string_view text, json& root, std::string& error) {
   return true;
 }
 
+// Counts nothing; lets the parser walk one document without building it.
+class DiscardEvents final : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
 bool parse_yaml(std::string_view text, json& root, std::string& error) {
-  std::vector<YAML::Node> docs;
+  // Count the documents with a bounded loop rather than YAML::LoadAll: in
+  // yaml-cpp 0.7 a stream starting with a stray ',' makes the parser report
+  // a new empty document forever without consuming anything, and LoadAll
+  // then grows without bound (fuzz/crashes/warrant_fuzz/yaml-loadall-comma-runaway,
+  // upstream jbeder/yaml-cpp#1040). Two documents are enough to refuse.
+  size_t documents = 0;
+  YAML::Node document;
   try {
-    docs = YAML::LoadAll(std::string(text));
+    std::istringstream stream{std::string(text)};
+    YAML::Parser parser(stream);
+    DiscardEvents discard;
+    while (documents < 2 && parser.HandleNextDocument(discard)) ++documents;
+    if (documents == 1) document = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
     error = std::string("YAML: ") + e.what();
     return false;
   }
-  if (docs.empty()) {
+  if (documents == 0) {
     error = "empty warrant file";
     return false;
   }
-  if (docs.size() > 1) {
-    error = "YAML: " + std::to_string(docs.size()) + " documents; a warrant file holds exactly one";
+  if (documents > 1) {
+    error = "YAML: more than one document; a warrant file holds exactly one";
     return false;
   }
   YamlToJson converter;
-  if (!converter.convert(docs[0], root, 0)) {
+  if (!converter.convert(document, root, 0)) {
     error = converter.error();
     return false;
   }

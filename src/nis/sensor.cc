@@ -28,7 +28,7 @@ void Sensor::deliver(net::Packet& packet, uint64_t hash) {
   if (engine_ != nullptr) {
     engine_->advance(packet.timestamp);
     // CC of IP targets is each packet as captured, fragments included.
-    if (engine_->wants_ip_packets()) {
+    if (engine_->may_intercept_ip(packet.source, packet.destination)) {
       const bool ports = !packet.is_fragment && (packet.is_tcp() || packet.is_udp());
       engine_->on_ip_packet({packet.timestamp, packet.source, packet.destination, packet.protocol,
                              ports ? packet.source_port : uint16_t{0},

@@ -2,6 +2,8 @@
 // actions in order. Everything the truth says comes from these calls.
 #include "tools/msnpgen/scenarios.h"
 
+#include <cstdio>
+
 #include "tools/msnpgen/files.h"
 #include "tools/msnpgen/msnp21.h"
 #include "tools/msnpgen/ns.h"
@@ -284,6 +286,106 @@ void gateway(World& w, uint64_t) {
   b.logout({});
 }
 
+// Minimisation (tests/intercept/minimisation_test.py): alice is the target;
+// bob, carol and dave are not. Every text and transferred file carries a
+// marker "<class>-MARKER-<16 hex digits from the seed>", the class telling
+// the test what an interception of alice may show:
+//   TG  alice's own messages (content of her communication),
+//   IN  a non-target's messages while alice is in the switchboard (also
+//       alice's communication: she receives them),
+//   NT  everything else: non-targets among themselves, before alice joins and
+//       after she leaves a switchboard, and their file transfers (file names
+//       and contents).
+Account dave(int v) { return {"dave@example.com", "Dave D.", v, "192.0.2.88", "birch5", false}; }
+
+void minimisation(World& w, uint64_t seed) {
+  Rng marks(seed ^ 0x4d41'524b'4552'0000ULL);  // independent of the traffic's randomness
+  const auto marker = [&](const char* cls) {
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(marks.next()));
+    return std::string(cls) + "-MARKER-" + hex;
+  };
+  const auto file_of = [&](const std::string& mark, size_t size) {
+    std::string text;
+    while (text.size() < size) text += "line " + std::to_string(text.size()) + " " + mark + "\r\n";
+    text.resize(size);
+    return Bytes(text.begin(), text.end());
+  };
+  Rng& rng = w.cap.rng();
+  Ns a(w, alice(12), rng.guid()), b(w, bob(11), rng.guid()), c(w, carol(12), rng.guid());
+  Ns d(w, dave(9), rng.guid());
+  a.login();
+  a.sync_contacts({&b, &c});
+  a.set_status("NLN", {});
+  b.login();
+  b.sync_contacts({&a, &c, &d});
+  b.set_status("NLN", {&a});
+  c.login();
+  c.sync_contacts({&a, &b, &d});
+  c.set_status("NLN", {&a, &b});
+  d.login();
+  d.sync_contacts({&b, &c});
+  d.set_status("NLN", {&b, &c});
+
+  // A switchboard alice joins late and leaves early.
+  Switchboard group(w);
+  group.open(b);
+  group.invite(b, c);
+  group.message(c, kTahoma, "Before alice: " + marker("NT"));
+  group.typing(b);
+  group.message(b, kSegoe, "Still before alice: " + marker("NT"));
+  group.invite(b, a);
+  group.message(a, kArial, "Hello both: " + marker("TG"));
+  group.message(b, kSegoe, "Welcome alice: " + marker("IN"));
+  group.message(c, kTahoma, "Hi alice: " + marker("IN"), 'N');
+  group.nudge(c);
+  group.message(a, kArial, "Got to go: " + marker("TG"));
+  group.leave(a);
+  group.message(b, kSegoe, "After alice: " + marker("NT"));
+  group.message(c, kTahoma, "Still after alice: " + marker("NT"));
+  group.leave(c);
+  group.leave(b);
+
+  // Non-targets only: a chat, a declined and a completed MSNFTP transfer.
+  Switchboard pair(w);
+  pair.open(c);
+  pair.invite(c, d);
+  pair.message(c, kTahoma, "Between us: " + marker("NT"));
+  pair.message(d, kArial, "Indeed: " + marker("NT"));
+  const std::string declined = marker("NT");
+  msnftp_decline(w, pair, c, d, declined + ".iso", 700000000);
+  const std::string sent = marker("NT");
+  msnftp_transfer(w, pair, c, d, sent + ".txt", file_of(marker("NT"), 5000));
+  pair.message(d, kArial, "Thanks: " + marker("NT"));
+  pair.leave(d);
+  pair.leave(c);
+
+  // Non-targets only: a P2P v1 file.
+  Switchboard photo(w);
+  photo.open(b);
+  photo.invite(b, d);
+  photo.message(b, kSegoe, "Photo: " + marker("NT"));
+  const std::string photo_name = marker("NT");
+  p2p_transfer(w, photo, b, d, photo_name + ".jpg", file_of(marker("NT"), 4000), false);
+  photo.message(d, kArial, "Received: " + marker("NT"));
+  photo.leave(b);
+  photo.leave(d);
+
+  // alice and bob alone.
+  Switchboard direct(w);
+  direct.open(a);
+  direct.invite(a, b);
+  direct.message(a, kArial, "Just us: " + marker("TG"));
+  direct.message(b, kSegoe, "Yes: " + marker("IN"));
+  direct.leave(b);
+  direct.leave(a);
+
+  a.logout({&b, &c});
+  b.logout({&c, &d});
+  c.logout({&d});
+  d.logout({});
+}
+
 }  // namespace
 
 const std::vector<Scenario>& scenarios() {
@@ -305,6 +407,9 @@ const std::vector<Scenario>& scenarios() {
       {"p2p-v2-file", "a 6500-byte file over P2P v2 between MSNP18 endpoints", p2p_v2},
       {"http-gateway", "NS and SB sessions tunnelled through the HTTP gateway (POST gateway.dll)",
        gateway},
+      {"minimisation",
+       "target alice beside non-targets (chats, MSNFTP, P2P) with class-tagged marker texts",
+       minimisation},
   };
   return all;
 }

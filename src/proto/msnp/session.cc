@@ -8,24 +8,32 @@ bool MsnpSession::note_cookie(CookieGrant grant) {
   bool room = true;
   if (max_cookies_ == 0) return false;
   if (cookies_.size() >= max_cookies_) {
+    // A cookie already presented has done its job; losing an unused one
+    // means the table is too small.
+    const CookieGrant& oldest = cookies_.front();
+    if (oldest.sb_flow_id == 0) {
+      ++evictions_;
+      room = false;
+    }
+    const auto it = cookie_positions_.find(oldest.cookie);
+    if (it != cookie_positions_.end() && it->second == first_cookie_) cookie_positions_.erase(it);
     cookies_.pop_front();
-    ++evictions_;
-    room = false;
+    ++first_cookie_;
   }
+  cookie_positions_[grant.cookie] = first_cookie_ + cookies_.size();
   cookies_.push_back(std::move(grant));
   return room;
 }
 
 const MsnpSession::CookieGrant* MsnpSession::use_cookie(std::string_view cookie,
                                                         uint64_t sb_flow_id) {
-  // Newest first: a cookie is single-use, a repeat is most likely the latest.
-  for (auto it = cookies_.rbegin(); it != cookies_.rend(); ++it) {
-    if (it->cookie == cookie) {
-      it->sb_flow_id = sb_flow_id;
-      return &*it;
-    }
-  }
-  return nullptr;
+  // By index (the newest grant of that cookie): a search of the table per
+  // switchboard connection showed in profiles.
+  const auto it = cookie_positions_.find(cookie);
+  if (it == cookie_positions_.end()) return nullptr;
+  CookieGrant& grant = cookies_[it->second - first_cookie_];
+  grant.sb_flow_id = sb_flow_id;
+  return &grant;
 }
 
 bool MsnpSession::note_msnftp(MsnftpOffer offer) {
@@ -57,22 +65,33 @@ bool MsnpSession::note_login(std::string account, const Endpoint& client, uint64
   bool room = true;
   if (max_logins_ == 0) return false;
   if (logins_.size() >= max_logins_) {
+    // Ending sessions age out as history; only an evicted open session
+    // means the table is too small.
+    const Login& oldest = logins_.front();
+    if (oldest.open) {
+      ++evictions_;
+      room = false;
+    }
+    const auto it = open_logins_.find(oldest.flow_id);
+    if (it != open_logins_.end() && it->second == first_login_) open_logins_.erase(it);
     logins_.pop_front();
-    ++evictions_;
-    room = false;
+    ++first_login_;
   }
+  open_logins_[flow_id] = first_login_ + logins_.size();
   logins_.push_back(Login{std::move(account), client, flow_id, start, {}, true});
   return room;
 }
 
 void MsnpSession::note_logout(uint64_t flow_id, Timestamp end) {
-  for (auto it = logins_.rbegin(); it != logins_.rend(); ++it) {
-    if (it->flow_id == flow_id && it->open) {
-      it->open = false;
-      it->end = end;
-      return;
-    }
-  }
+  // By index: a linear search of the table per logout was 8% of a run with
+  // a million logins.
+  const auto it = open_logins_.find(flow_id);
+  if (it == open_logins_.end()) return;
+  Login& login = logins_[it->second - first_login_];
+  open_logins_.erase(it);
+  if (!login.open) return;
+  login.open = false;
+  login.end = end;
 }
 
 const MsnpSession::Login* MsnpSession::logged_in(const Endpoint& client, Timestamp at) const {

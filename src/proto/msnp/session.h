@@ -14,6 +14,7 @@
 #include <deque>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "util/address.h"
 #include "util/timestamp.h"
@@ -83,8 +84,16 @@ class MsnpSession {
   size_t max_logins_;
   size_t max_msnftp_;
   std::deque<CookieGrant> cookies_;
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  uint64_t first_cookie_ = 0;  // position of cookies_.front() among all cookies noted
+  std::unordered_map<std::string, uint64_t, StringHash, std::equal_to<>> cookie_positions_;
   std::deque<MsnftpOffer> msnftp_;
   std::deque<Login> logins_;
+  uint64_t first_login_ = 0;  // position of logins_.front() among all logins ever noted
+  std::unordered_map<uint64_t, uint64_t> open_logins_;  // flow id -> position, open ones
   uint64_t evictions_ = 0;
 };
 
