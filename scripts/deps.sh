@@ -9,6 +9,7 @@ packages=(
   clang libclang-rt-14-dev clang-format clang-tidy   # fuzzers, formatting, lint
   libpcap-dev libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev
   libyaml-cpp-dev                                   # warrant files (YAML)
+  libsqlite3-dev                                    # LEMF store index (src/cib/lemf)
   libnids-dev libnet1-dev tshark tcpdump            # test anchors and independent decoders
   python3 procps libssl-dev openssl               # openssl: asn1parse checks our BER (tests/handover)
 )

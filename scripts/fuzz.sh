@@ -10,7 +10,7 @@
 #
 # Usage: scripts/fuzz.sh [SECONDS]       (per harness, default 30)
 # Environment:
-#   FUZZ_HARNESSES  space-separated subset to run (default: all seven)
+#   FUZZ_HARNESSES  space-separated subset to run (default: all eight)
 #   FUZZ_ARTIFACTS  where crashing inputs and logs go (default build/fuzz/artifacts)
 #   FUZZ_JOBS       ninja parallelism (default 2)
 #   FUZZ_SEED       libFuzzer seed (default 1, so a CI run is reproducible; 0 = random)
@@ -24,7 +24,7 @@ fi
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-read -r -a harnesses <<<"${FUZZ_HARNESSES:-packet_fuzz reassembly_fuzz pcapng_fuzz pcap_fuzz msnp_fuzz warrant_fuzz ber_fuzz}"
+read -r -a harnesses <<<"${FUZZ_HARNESSES:-packet_fuzz reassembly_fuzz pcapng_fuzz pcap_fuzz msnp_fuzz warrant_fuzz ber_fuzz lemf_fuzz}"
 artifacts="${FUZZ_ARTIFACTS:-$root/build/fuzz/artifacts}"
 
 cmake --preset fuzz >/dev/null

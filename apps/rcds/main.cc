@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "lemf_command.h"
 #include "nis/analyze.h"
 #include "warrant_files.h"
 
@@ -25,13 +26,48 @@ void add_sensor_options(CLI::App& command, rcds::nis::SensorOptions& options, si
       ->capture_default_str();
 }
 
-void add_interception_options(CLI::App& command, rcds::nis::InterceptionOptions& options) {
+void add_interception_options(CLI::App& command, rcds::nis::InterceptionOptions& options,
+                              std::string& destinations_file, double& drain_seconds) {
   command
       .add_option("--records-dir", options.records_dir,
                   "Where records go: DIR/<LIID>/records.jsonl and per-target transcripts")
       ->capture_default_str();
   command.add_option("--sensor-id", options.sensor_id, "Network element id carried by records")
       ->capture_default_str();
+  command
+      .add_option("--destinations", destinations_file,
+                  "LEMF destinations (JSON/YAML, docs/handover.md): warrants naming one have "
+                  "their records delivered there over HI2/HI3")
+      ->check(CLI::ExistingFile);
+  command.add_option("--spool-dir", options.spool_dir, "Durable spool of undelivered records")
+      ->capture_default_str();
+  command
+      .add_option("--drain-seconds", drain_seconds,
+                  "At the end, wait this long for the destinations to confirm every record")
+      ->capture_default_str();
+}
+
+// Reads the destinations and checks that every warrant's destination is one.
+bool load_destinations(const std::string& path,
+                       const std::vector<rcds::intercept::Warrant>& warrants,
+                       rcds::nis::InterceptionOptions& options) {
+  std::string error;
+  if (!path.empty() && !rcds::app::load_destination_file(path, options.destinations, error)) {
+    std::fprintf(stderr, "rcds: %s\n", error.c_str());
+    return false;
+  }
+  for (const rcds::intercept::Warrant& w : warrants) {
+    if (w.destination.empty()) continue;
+    bool known = false;
+    for (const auto& d : options.destinations) known = known || d.name == w.destination;
+    if (!known) {
+      std::fprintf(stderr, "rcds: warrant %s names destination \"%s\", which %s\n", w.liid.c_str(),
+                   w.destination.c_str(),
+                   path.empty() ? "needs --destinations" : "the destinations file does not define");
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -40,6 +76,7 @@ namespace {
 int run(int argc, char** argv) {
   CLI::App app{"RCDS network interception sensor"};
   app.require_subcommand(1);
+  rcds::app::add_lemf_commands(app);
 
   rcds::nis::AnalyzeOptions analyze;
   size_t analyze_budget_mib = analyze.sensor.flow.memory_budget_bytes >> 20;
@@ -64,7 +101,10 @@ int run(int argc, char** argv) {
                    "Intercept the targets of the warrants in this JSON/YAML file (repeatable); "
                    "records go to --records-dir and nothing else of the traffic is reported")
       ->check(CLI::ExistingFile);
-  add_interception_options(*analyze_cmd, analyze.interception);
+  std::string analyze_destinations;
+  double analyze_drain_seconds = 30;
+  add_interception_options(*analyze_cmd, analyze.interception, analyze_destinations,
+                           analyze_drain_seconds);
   add_sensor_options(*analyze_cmd, analyze.sensor, analyze_budget_mib);
 
   rcds::nis::LiveRunOptions live;
@@ -91,7 +131,9 @@ int run(int argc, char** argv) {
                    "Warrant file (JSON/YAML); re-read when it changes, effective from the next "
                    "packet. Without it nothing is intercepted.")
       ->check(CLI::ExistingFile);
-  add_interception_options(*capture_cmd, live.interception);
+  std::string live_destinations;
+  double live_drain_seconds = 5;
+  add_interception_options(*capture_cmd, live.interception, live_destinations, live_drain_seconds);
   add_sensor_options(*capture_cmd, live.sensor, live_budget_mib);
   // Dumping every flow's content would break minimisation on a live link.
   capture_cmd->add_option_function<std::string>(
@@ -115,6 +157,10 @@ int run(int argc, char** argv) {
         return 2;
       }
       analyze.warrants = std::move(warrants);
+      if (!load_destinations(analyze_destinations, *analyze.warrants, analyze.interception)) {
+        return 2;
+      }
+      analyze.interception.drain_timeout_ms = static_cast<int>(analyze_drain_seconds * 1000);
     }
     return rcds::nis::run_analyze(analyze, stdout, stderr);
   }
@@ -127,6 +173,8 @@ int run(int argc, char** argv) {
       std::fprintf(stderr, "rcds: %s\n", error.c_str());
       return 2;
     }
+    if (!load_destinations(live_destinations, warrants, live.interception)) return 2;
+    live.interception.drain_timeout_ms = static_cast<int>(live_drain_seconds * 1000);
     store.replace_all(std::move(warrants));
     watch = std::make_unique<rcds::app::WarrantFileWatch>(live_warrant, store);
     live.every_second = [&watch] { watch->poll(); };

@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "handover/destination_file.h"
 #include "intercept/warrant_file.h"
 
 namespace rcds::app {
@@ -48,6 +49,17 @@ bool load_warrant_files(const std::vector<std::string>& paths, std::vector<inter
     }
   }
   out = std::move(all);
+  return true;
+}
+
+bool load_destination_file(const std::string& path, std::vector<handover::Destination>& out,
+                           std::string& error) {
+  std::string text;
+  if (!read_file(path, text, error)) return false;
+  if (!handover::parse_destinations(text, out, error)) {
+    error.insert(0, path + ": ");
+    return false;
+  }
   return true;
 }
 

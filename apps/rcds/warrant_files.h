@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "handover/destination.h"
 #include "intercept/warrant.h"
 #include "intercept/warrant_store.h"
 
@@ -15,6 +16,10 @@ namespace rcds::app {
 // Reads and parses every file; LIIDs must be unique across all of them.
 bool load_warrant_files(const std::vector<std::string>& paths, std::vector<intercept::Warrant>& out,
                         std::string& error);
+
+// Reads and parses a destinations file (docs/handover.md).
+bool load_destination_file(const std::string& path, std::vector<handover::Destination>& out,
+                           std::string& error);
 
 // Reloads a warrant file into a store when the file changes (checked by
 // poll(), about once a second). A file that fails to read or parse leaves the

@@ -57,25 +57,25 @@ void InterceptEngine::reload() {
 
   // The audit trail: what changed, at the packet time it took effect.
   const Timestamp at = now_.ns == std::numeric_limits<int64_t>::min() ? Timestamp{} : now_;
-  auto notice = [&](WarrantNotice::Kind kind, const std::string& liid, std::string detail) {
+  auto notice = [&](WarrantNotice::Kind kind, const Warrant& w, std::string detail) {
     ++stats_.notices;
-    sink_.on_notice(WarrantNotice{kind, liid, at, std::move(detail)});
+    sink_.on_notice(WarrantNotice{kind, w.liid, at, std::move(detail), w.destination});
   };
   for (const Warrant& w : *warrants_) {
     const Warrant* old = previous ? find_warrant(*previous, w.liid) : nullptr;
     if (old == nullptr) {
       // A warrant that arrives with a future revocation is in force until then.
-      if (!w.revoked || w.revoked_at > at) notice(WarrantNotice::Kind::kActivated, w.liid, "");
+      if (!w.revoked || w.revoked_at > at) notice(WarrantNotice::Kind::kActivated, w, "");
     } else if (w.revoked && !old->revoked) {
-      notice(WarrantNotice::Kind::kDeactivated, w.liid, "revoked");
+      notice(WarrantNotice::Kind::kDeactivated, w, "revoked");
     } else if (std::string what = changes_between(*old, w); !what.empty()) {
-      notice(WarrantNotice::Kind::kModified, w.liid, std::move(what));
+      notice(WarrantNotice::Kind::kModified, w, std::move(what));
     }
   }
   if (previous) {
     for (const Warrant& old : *previous) {
       if (find_warrant(*warrants_, old.liid) == nullptr && !old.revoked) {
-        notice(WarrantNotice::Kind::kDeactivated, old.liid, "removed");
+        notice(WarrantNotice::Kind::kDeactivated, old, "removed");
       }
     }
   }
@@ -130,7 +130,7 @@ InterceptEngine::Interception InterceptEngine::start(TargetRef ref, std::string 
   in.warrant = ref.warrant;
   in.target = warrant.targets[ref.target].to_string();
   in.account = std::move(account);
-  in.cin = ++next_cin_[warrant.liid];
+  in.cin = options_.cins != nullptr ? options_.cins->next(warrant.liid) : ++next_cin_[warrant.liid];
   return in;
 }
 
@@ -141,6 +141,7 @@ void InterceptEngine::emit(Interception& interception, Record& record, RecordKin
   record.sequence = interception.iri_sequence++;
   record.sensor_id = options_.sensor_id;
   record.target = interception.target;
+  record.destination = (*warrants_)[interception.warrant].destination;
   ++stats_.records_iri;
   sink_.on_record(record);
 }
@@ -153,6 +154,7 @@ void InterceptEngine::emit_cc(Interception& interception, Record& record) {
   record.sequence = interception.cc_sequence++;
   record.sensor_id = options_.sensor_id;
   record.target = interception.target;
+  record.destination = (*warrants_)[interception.warrant].destination;
   ++stats_.records_cc;
   sink_.on_record(record);
 }

@@ -36,8 +36,19 @@
 
 namespace rcds::intercept {
 
+// Hands out CINs per LIID. The default counts from 1 in memory; a sensor
+// that delivers records keeps them unique across restarts with a persisted
+// allocator (handover/cin_state.h), because the receiver drops a record
+// whose (LIID, CIN, sequence) it already holds.
+class CinAllocator {
+ public:
+  virtual ~CinAllocator() = default;
+  virtual uint32_t next(const std::string& liid) = 0;
+};
+
 struct EngineOptions {
   std::string sensor_id = "rcds-nis";
+  CinAllocator* cins = nullptr;  // nullptr: from 1 per LIID, in memory
   // Target connections (MSN) and target IP communications tracked at once;
   // beyond that new ones are refused and counted (records lost: an alarm).
   size_t max_connections = 65536;

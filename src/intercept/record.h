@@ -39,13 +39,14 @@ struct Record {
   uint32_t cin = 0;       // communication identity number, unique per LIID
   uint64_t sequence = 0;  // gapless from 0 per (LIID, CIN, IRI or CC)
   RecordKind kind = RecordKind::kIriReport;
-  Timestamp time;          // the event's own timestamp
-  std::string sensor_id;   // network element identifier
-  std::string target;      // the identifier that matched, "msn:alice@..."
-  std::string protocol;    // "msnp", "ip"
-  std::string event;       // "login_ok", "message", "ip_flow_begin", ...
-  std::string connection;  // "notification", "switchboard", "msnftp", "tcp", "udp", ...
-  Endpoint client;         // connection initiator
+  Timestamp time;           // the event's own timestamp
+  std::string sensor_id;    // network element identifier
+  std::string destination;  // the warrant's delivery destination ("" = local files only)
+  std::string target;       // the identifier that matched, "msn:alice@..."
+  std::string protocol;     // "msnp", "ip"
+  std::string event;        // "login_ok", "message", "ip_flow_begin", ...
+  std::string connection;   // "notification", "switchboard", "msnftp", "tcp", "udp", ...
+  Endpoint client;          // connection initiator
   Endpoint server;
   PayloadDirection direction = PayloadDirection::kUnknown;
   std::vector<Party> parties;
@@ -65,7 +66,8 @@ struct WarrantNotice {
   Kind kind = Kind::kActivated;
   std::string liid;
   Timestamp time;
-  std::string detail;  // what changed: "revoked", "removed", "targets", "window", ...
+  std::string detail;       // what changed: "revoked", "removed", "targets", "window", ...
+  std::string destination;  // the warrant's delivery destination ("" = local files only)
 };
 std::string_view name_of(WarrantNotice::Kind kind);
 

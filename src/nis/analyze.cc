@@ -69,6 +69,10 @@ int run_interception(const AnalyzeOptions& options, capture::PacketSource& sourc
   disable_core_dumps();
   intercept::WarrantStore warrants(*options.warrants);
   InterceptionPipeline pipeline(options.sensor, warrants, options.interception);
+  if (!pipeline.ok()) {
+    std::fprintf(err, "rcds: %s\n", pipeline.setup_error().c_str());
+    return 1;
+  }
   std::string error;
   const bool complete = run_source(source, pipeline.sensor(), error);
   const bool written = pipeline.finish();
@@ -80,6 +84,12 @@ int run_interception(const AnalyzeOptions& options, capture::PacketSource& sourc
   if (!complete) {
     std::fprintf(err, "rcds: %s\n", error.c_str());
     return 1;
+  }
+  if (!pipeline.delivered()) {
+    std::fprintf(err,
+                 "rcds: not every record was confirmed by its destination; the rest stays in "
+                 "the spool and is sent by the next run\n");
+    return 3;
   }
   return 0;
 }
@@ -148,6 +158,10 @@ int run_live(const LiveRunOptions& options, std::FILE* out, std::FILE* err) {
   intercept::WarrantStore none;
   InterceptionPipeline pipeline(options.sensor, options.warrants ? *options.warrants : none,
                                 options.interception);
+  if (!pipeline.ok()) {
+    std::fprintf(err, "rcds: %s\n", pipeline.setup_error().c_str());
+    return 1;
+  }
 
   g_live_source.store(source.get());
   struct sigaction action {};
@@ -170,6 +184,12 @@ int run_live(const LiveRunOptions& options, std::FILE* out, std::FILE* err) {
   if (!complete) {
     std::fprintf(err, "rcds: %s\n", error.c_str());
     return 1;
+  }
+  if (!pipeline.delivered()) {
+    std::fprintf(err,
+                 "rcds: not every record was confirmed by its destination; the rest stays in "
+                 "the spool and is sent by the next run\n");
+    return 3;
   }
   return 0;
 }
