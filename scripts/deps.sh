@@ -12,6 +12,7 @@ packages=(
   libsqlite3-dev                                    # LEMF store index (src/cib/lemf)
   libnids-dev libnet1-dev tshark tcpdump            # test anchors and independent decoders
   python3 procps libssl-dev openssl               # openssl: asn1parse checks our BER (tests/handover)
+  zlib1g-dev                                        # CRC-32 of spool entries (src/handover/spool.cc)
 )
 
 missing=()

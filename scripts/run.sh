@@ -15,18 +15,33 @@ for sample in live_escargot_msnpjs_msnp8.pcap suri_bug3286_rst_synack_evasion_li
   "$rcds" analyze "testdata/pcaps/$sample"
 done
 
-# The main job: lawful interception of the demo warrants' targets. Records
-# go to the data directory (embedded default: local files).
+# The main job, end to end on embedded defaults: a LEMF on loopback (SQLite
+# index and per-warrant files under data/lemf), the sensor intercepting the
+# demo warrants' targets on a sample capture, spooling the records (data/spool)
+# and delivering them as ETSI PS-PDUs over TCP; then the LEMF's report.
 data=${RCDS_DATA_DIR:-data}
-records="$data/records"
-rm -rf "$records"
+rm -rf "$data/records" "$data/lemf" "$data/spool"
 mkdir -p "$data"
+"$rcds" lemf --hi2 127.0.0.1:0 --hi3 127.0.0.1:0 --data "$data/lemf" 2>"$data/lemf.log" &
+lemf_pid=$!
+trap 'kill $lemf_pid 2>/dev/null || true' EXIT
+for _ in $(seq 50); do grep -q listening "$data/lemf.log" 2>/dev/null && break; sleep 0.1; done
+read -r hi2 hi3 < <(sed -n 's/.*hi2 port \([0-9]*\), hi3 port \([0-9]*\).*/\1 \2/p' "$data/lemf.log")
+printf 'destinations:\n  - name: lemf-local\n    hi2: 127.0.0.1:%s\n    hi3: 127.0.0.1:%s\n    keepalive_batch_ms: 50\n' \
+  "$hi2" "$hi3" > "$data/destinations.yaml"
 echo
-echo "== rcds analyze testdata/pcaps/live_escargot_msnpjs_msnp8.pcap --warrant testdata/warrants/demo.yaml --records-dir $records"
+echo "== rcds lemf listening on 127.0.0.1:$hi2 (HI2) and :$hi3 (HI3), data in $data/lemf"
+echo "== rcds analyze testdata/pcaps/live_escargot_msnpjs_msnp8.pcap --warrant testdata/warrants/demo.yaml --destinations $data/destinations.yaml"
 "$rcds" analyze testdata/pcaps/live_escargot_msnpjs_msnp8.pcap \
-  --warrant testdata/warrants/demo.yaml --records-dir "$records"
-for transcript in "$records"/*/*.txt; do
+  --warrant testdata/warrants/demo.yaml --destinations "$data/destinations.yaml" \
+  --records-dir "$data/records" --spool-dir "$data/spool"
+for transcript in "$data/records"/*/*.txt; do
   echo
   echo "== $transcript"
   cat "$transcript"
 done
+kill "$lemf_pid"
+wait "$lemf_pid" 2>/dev/null || true
+echo
+echo "== rcds lemf-report --data $data/lemf"
+"$rcds" lemf-report --data "$data/lemf"

@@ -1,7 +1,9 @@
 #include "handover/ber.h"
 
+#include <bit>
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 
 namespace rcds::handover::ber {
@@ -190,14 +192,6 @@ size_t base128_size(uint64_t value) {
   return size;
 }
 
-void append_base128(std::string& out, uint64_t value) {
-  const size_t size = base128_size(value);
-  for (size_t i = size; i-- > 0;) {
-    const auto digit = static_cast<uint8_t>((value >> (7 * i)) & 0x7F);
-    out.push_back(static_cast<char>(i > 0 ? (digit | 0x80) : digit));
-  }
-}
-
 bool expect_primitive(const Element& element, const char* what, std::string& error) {
   if (element.tag.constructed) {
     set_error(error, "offset %zu: %s %s must be primitive", element.offset, what,
@@ -271,47 +265,89 @@ std::string describe(Tag tag) {
 }
 
 // ---- Writer -----------------------------------------------------------------
+//
+// Every TLV header (identifier and length octets) is built in a small stack
+// buffer and appended in one call: per-octet push_back pays a capacity check
+// and a size update per byte, which profiling showed was most of the cost of
+// encoding a small IRI record.
 
-void Writer::identifier(Tag tag) {
+namespace {
+
+// Largest header: 1 + 5 identifier octets (a 32-bit tag number needs five
+// base-128 digits) and 1 + 8 length octets.
+constexpr size_t kMaxHeader = 15;
+
+size_t put_base128(char* out, uint64_t value) {
+  const size_t size = base128_size(value);
+  for (size_t i = size; i-- > 0;) {
+    const auto digit = static_cast<uint8_t>((value >> (7 * i)) & 0x7F);
+    *out++ = static_cast<char>(i > 0 ? (digit | 0x80) : digit);
+  }
+  return size;
+}
+
+size_t put_identifier(char* out, Tag tag) {
   const auto leading = static_cast<uint8_t>((static_cast<uint8_t>(tag.tag_class) << 6) |
                                             (tag.constructed ? 0x20 : 0x00));
   if (tag.number < 31) {
-    out_->push_back(static_cast<char>(leading | tag.number));
-    return;
+    out[0] = static_cast<char>(leading | tag.number);
+    return 1;
   }
-  out_->push_back(static_cast<char>(leading | 0x1F));
-  append_base128(*out_, tag.number);
+  out[0] = static_cast<char>(leading | 0x1F);
+  return 1 + put_base128(out + 1, tag.number);
+}
+
+// Octets of a long-form length (without the leading 0x8n octet).
+size_t long_length_octets(size_t length) { return (std::bit_width(length) + 7) / 8; }
+
+// Minimal definite length: short form below 128, else 0x80|n and n octets.
+size_t put_length(char* out, size_t length) {
+  if (length < 0x80) {
+    out[0] = static_cast<char>(length);
+    return 1;
+  }
+  const size_t octets = long_length_octets(length);
+  out[0] = static_cast<char>(0x80 | octets);
+  for (size_t i = 0; i < octets; ++i) {
+    out[1 + i] = static_cast<char>((length >> (8 * (octets - 1 - i))) & 0xFF);
+  }
+  return 1 + octets;
+}
+
+void append_base128(std::string& out, uint64_t value) {
+  char buffer[10];
+  out.append(buffer, put_base128(buffer, value));
+}
+
+}  // namespace
+
+void Writer::identifier(Tag tag) {
+  char buffer[kMaxHeader];
+  out_->append(buffer, put_identifier(buffer, tag));
 }
 
 void Writer::length(size_t length) {
-  if (length < 0x80) {
-    out_->push_back(static_cast<char>(length));
-    return;
-  }
-  size_t octets = 0;
-  for (size_t rest = length; rest != 0; rest >>= 8) ++octets;
-  out_->push_back(static_cast<char>(0x80 | octets));
-  for (size_t i = octets; i-- > 0;) out_->push_back(static_cast<char>((length >> (8 * i)) & 0xFF));
+  char buffer[kMaxHeader];
+  out_->append(buffer, put_length(buffer, length));
 }
 
 void Writer::octets(Tag tag, std::string_view contents) {
-  identifier(tag);
-  length(contents.size());
+  char buffer[kMaxHeader];
+  size_t size = put_identifier(buffer, tag);
+  size += put_length(buffer + size, contents.size());
+  out_->append(buffer, size);
   out_->append(contents);
 }
 
 size_t integer_contents(int64_t value, uint8_t* buffer) {
-  uint8_t bytes[8];
-  for (int i = 0; i < 8; ++i)
-    bytes[7 - i] = static_cast<uint8_t>(static_cast<uint64_t>(value) >> (8 * i));
-  // Drop a leading octet while the next one alone carries the same sign.
-  size_t start = 0;
-  while (start < 7 && ((bytes[start] == 0x00 && (bytes[start + 1] & 0x80) == 0) ||
-                       (bytes[start] == 0xFF && (bytes[start + 1] & 0x80) != 0))) {
-    ++start;
+  // Minimal two's complement: the magnitude bits of the value (of its
+  // complement when negative) plus one sign bit, rounded up to whole octets.
+  const auto magnitude = static_cast<uint64_t>(value < 0 ? ~value : value);
+  const size_t size = static_cast<size_t>(std::bit_width(magnitude)) / 8 + 1;
+  for (size_t i = 0; i < size; ++i) {
+    buffer[i] = static_cast<uint8_t>(static_cast<uint64_t>(value) >> (8 * (size - 1 - i)));
   }
-  for (size_t i = start; i < 8; ++i) buffer[i - start] = bytes[i];
-  return 8 - start;
+  return size;
 }
 
 size_t unsigned_contents(uint64_t value, uint8_t* buffer) {
@@ -322,15 +358,21 @@ size_t unsigned_contents(uint64_t value, uint8_t* buffer) {
 }
 
 void Writer::integer(Tag tag, int64_t value) {
-  uint8_t buffer[9];
-  const size_t size = integer_contents(value, buffer);
-  octets(tag, ByteView(buffer, size));
+  // Identifier, one length octet (contents are at most 9 bytes) and contents,
+  // appended at once.
+  char buffer[kMaxHeader + 9];
+  size_t size = put_identifier(buffer, tag);
+  const size_t contents = integer_contents(value, reinterpret_cast<uint8_t*>(buffer + size + 1));
+  buffer[size] = static_cast<char>(contents);
+  out_->append(buffer, size + 1 + contents);
 }
 
 void Writer::unsigned_integer(Tag tag, uint64_t value) {
-  uint8_t buffer[9];
-  const size_t size = unsigned_contents(value, buffer);
-  octets(tag, ByteView(buffer, size));
+  char buffer[kMaxHeader + 9];
+  size_t size = put_identifier(buffer, tag);
+  const size_t contents = unsigned_contents(value, reinterpret_cast<uint8_t*>(buffer + size + 1));
+  buffer[size] = static_cast<char>(contents);
+  out_->append(buffer, size + 1 + contents);
 }
 
 void Writer::object_identifier(Tag tag, std::span<const uint32_t> arcs) {
@@ -355,8 +397,10 @@ void Writer::relative_oid(Tag tag, std::span<const uint32_t> arcs) {
 
 size_t Writer::begin(Tag tag) {
   tag.constructed = true;
-  identifier(tag);
-  out_->push_back('\0');  // length placeholder, fixed by end()
+  char buffer[kMaxHeader];
+  size_t size = put_identifier(buffer, tag);
+  buffer[size++] = '\0';  // length placeholder, fixed by end()
+  out_->append(buffer, size);
   return out_->size() - 1;
 }
 
@@ -366,16 +410,15 @@ void Writer::end(size_t mark) {
     (*out_)[mark] = static_cast<char>(length);
     return;
   }
-  char long_form[9];
-  size_t octets = 0;
-  for (size_t rest = length; rest != 0; rest >>= 8) ++octets;
-  long_form[0] = static_cast<char>(0x80 | octets);
-  for (size_t i = 0; i < octets; ++i) {
-    long_form[1 + i] = static_cast<char>((length >> (8 * (octets - 1 - i))) & 0xFF);
-  }
-  // The placeholder becomes the first length octet; the rest are inserted.
-  (*out_)[mark] = long_form[0];
-  out_->insert(mark + 1, long_form + 1, octets);
+  // The placeholder becomes the first length octet; the contents move up by
+  // the other octets. (Reserving long-form room in begin() instead would move
+  // the contents of every short item, and most constructed items are short.)
+  const size_t octets = long_length_octets(length);
+  const size_t contents = mark + 1;
+  out_->resize(out_->size() + octets);
+  char* data = out_->data();
+  std::memmove(data + contents + octets, data + contents, length);
+  put_length(data + mark, length);
 }
 
 // ---- Reader -----------------------------------------------------------------

@@ -256,11 +256,12 @@ void Deliverer::fail(const std::string& error) {
     std::lock_guard lock(mutex_);
     stats_.last_error = error;
   }
-  if (error != last_alarm_ && alarm_) {
+  // Each distinct failure is raised once until a connection works again
+  // (bounded: a handful of kinds of failure exist).
+  if (alarmed_.size() < 64 && alarmed_.insert(error).second && alarm_) {
     alarm_(destination_.name + "/" + std::string(name_of(interface_)) + " " + address_ + ": " +
            error);
   }
-  last_alarm_ = error;
 }
 
 bool Deliverer::wait_wake(int timeout_ms) {
@@ -287,18 +288,28 @@ void Deliverer::run() {
     Connection connection;
     std::string error;
     if (connect(connection, error)) {
+      uint64_t confirmed_before = 0;
       {
         std::lock_guard lock(mutex_);
         stats_.connected = true;
+        confirmed_before = stats_.confirmed;
       }
-      last_alarm_.clear();
-      backoff_ms = std::max(1, destination_.reconnect_min_ms);
       error = session(connection);
       connection.close();
+      bool healthy = false;
       {
         std::lock_guard lock(mutex_);
         stats_.connected = false;
         if (!stopping_) ++stats_.reconnects;
+        healthy = stats_.confirmed != confirmed_before;
+      }
+      // Only a connection that confirmed something proves the peer works:
+      // one that is reset right after connecting (a TLS server spoken to in
+      // plain TCP, a peer that rejects us) keeps backing off, and its alarm
+      // is not repeated.
+      if (healthy) {
+        alarmed_.clear();
+        backoff_ms = std::max(1, destination_.reconnect_min_ms);
       }
       if (stopping_) break;
       fail("connection lost: " + error);

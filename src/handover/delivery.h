@@ -30,6 +30,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -109,7 +110,7 @@ class Deliverer {
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   uint64_t keepalive_sequence_ = 0;  // per connection direction, never reset
-  std::string last_alarm_;           // delivery thread only
+  std::set<std::string> alarmed_;    // delivery thread only: failures already raised
 
   mutable std::mutex mutex_;  // guards stats_ and enqueue_state_
   std::condition_variable confirmed_cv_;
