@@ -79,6 +79,9 @@ void InterceptEngine::on_ip_packet(const IpPacketView& packet) {
   comm.last = packet.time;
   ++comm.packets;
   comm.bytes += packet.ip.size();
+  if (Endpoint{packet.source, packet.source_port} == comm.client) {
+    comm.bytes_from_client += packet.ip.size();
+  }
 
   for (const TargetRef& ref : refs_) {
     if (!covers(ref, packet.time)) continue;
@@ -142,6 +145,14 @@ void InterceptEngine::end_ip(IpCommunication& comm, std::string_view reason, Tim
     record.details.emplace_back("reason", std::string(reason));
     record.details.emplace_back("packets", std::to_string(comm.packets));
     record.details.emplace_back("bytes", std::to_string(comm.bytes));
+    // Per direction relative to the target (IPIRI octetsTransmitted/Received).
+    const bool target_is_client = contains(in.network, in.bits, comm.client.address);
+    const uint64_t from_client = comm.bytes_from_client;
+    const uint64_t from_server = comm.bytes - comm.bytes_from_client;
+    record.details.emplace_back("bytes_from_target",
+                                std::to_string(target_is_client ? from_client : from_server));
+    record.details.emplace_back("bytes_to_target",
+                                std::to_string(target_is_client ? from_server : from_client));
     record.details.emplace_back("first", std::to_string(comm.first.micros()));
     emit(in, record, RecordKind::kIriEnd);
   }

@@ -29,7 +29,8 @@ struct InterceptEngine::IpCommunication {
   Timestamp last;
   uint64_t packets = 0;
   uint64_t bytes = 0;
-  bool flow = false;  // TCP/UDP with ports: the flow tracker ends it
+  uint64_t bytes_from_client = 0;  // IP bytes sent by `client` (the rest came from `server`)
+  bool flow = false;               // TCP/UDP with ports: the flow tracker ends it
 };
 
 // An MSNFTP invitation accepted on an intercepted switchboard: its transfer

@@ -630,6 +630,9 @@ TEST(InterceptEngine, IpTargetFlowIsBeginCcPerPacketAndEndOnClose) {
   };
   EXPECT_EQ(detail(r[6], "packets"), "3");
   EXPECT_EQ(detail(r[6], "bytes"), std::to_string(60 + 52 + 1500));
+  // The target sent p1; p2 and p3 came to it.
+  EXPECT_EQ(detail(r[6], "bytes_from_target"), "60");
+  EXPECT_EQ(detail(r[6], "bytes_to_target"), std::to_string(52 + 1500));
   EXPECT_EQ(detail(r[6], "reason"), "fin");
   EXPECT_EQ(detail(r[7], "reason"), "capture_end");
 }
