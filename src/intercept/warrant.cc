@@ -1,7 +1,8 @@
 #include "intercept/warrant.h"
 
 #include <charconv>
-#include <cstdio>
+
+#include "intercept/structured_text.h"
 
 namespace rcds::intercept {
 
@@ -55,24 +56,6 @@ bool is_forbidden(char c) {
 }
 
 char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-// The offending text in an error message: quoted, with control characters
-// escaped so the message itself stays one printable line.
-std::string in_quotes(std::string_view text) {
-  std::string s = "\"";
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f || c == '"' || c == '\\') {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", u);
-      s += buf;
-    } else {
-      s += c;
-    }
-  }
-  s += '"';
-  return s;
-}
 
 bool fail(std::string& error, std::string_view text, std::string_view reason) {
   error = "target " + in_quotes(text) + ": " + std::string(reason);
