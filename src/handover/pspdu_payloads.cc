@@ -246,6 +246,24 @@ bool decode_ip_cc(const ber::Reader& parent, const ber::Element& element, IpCc& 
   return ok;
 }
 
+// The contents CHOICE [2] of an IRI or CC payload: the e-mail or the IP
+// alternative, anything else kept verbatim.
+template <class Email, class Ip, class Contents, class DecodeEmail, class DecodeIp>
+bool decode_contents(const ber::Reader& fields, const ber::Element& field, Contents& contents,
+                     DecodeEmail decode_email, DecodeIp decode_ip, std::string& error) {
+  ber::Reader inside(ByteView{});
+  ber::Element chosen;
+  if (!choice_of(fields, field, inside, chosen, error)) return false;
+  if (chosen.tag == context_constructed(kEmailAlternative)) {
+    return decode_email(inside, chosen, contents.template emplace<Email>(), error);
+  }
+  if (chosen.tag == context_constructed(kIpAlternative)) {
+    return decode_ip(inside, chosen, contents.template emplace<Ip>(), error);
+  }
+  contents = unknown_of(chosen);
+  return true;
+}
+
 }  // namespace
 
 void write_ip_address(ber::Writer& writer, uint32_t number, const EtsiIpAddress& address) {
@@ -347,20 +365,10 @@ bool decode_iri_payload(const ber::Reader& parent, const ber::Element& element, 
           case 0:
             have_type = true;
             return read_enum(field, iri.type, error);
-          case 2: {
-            ber::Reader inside(ByteView{});
-            ber::Element chosen;
-            if (!choice_of(fields, field, inside, chosen, error)) return false;
+          case 2:
             have_contents = true;
-            if (chosen.tag == context_constructed(kEmailAlternative)) {
-              return decode_email_iri(inside, chosen, iri.contents.emplace<EmailIri>(), error);
-            }
-            if (chosen.tag == context_constructed(kIpAlternative)) {
-              return decode_ip_iri(inside, chosen, iri.contents.emplace<IpIri>(), error);
-            }
-            iri.contents = unknown_of(chosen);
-            return true;
-          }
+            return decode_contents<EmailIri, IpIri>(fields, field, iri.contents, decode_email_iri,
+                                                    decode_ip_iri, error);
           case 5:
             return read_enum(field, iri.session_direction, error);
           case 6:
@@ -384,20 +392,10 @@ bool decode_cc_payload(const ber::Reader& parent, const ber::Element& element, C
           case 0:
             have_direction = true;
             return read_enum(field, cc.direction, error);
-          case 2: {
-            ber::Reader inside(ByteView{});
-            ber::Element chosen;
-            if (!choice_of(fields, field, inside, chosen, error)) return false;
+          case 2:
             have_contents = true;
-            if (chosen.tag == context_constructed(kEmailAlternative)) {
-              return decode_email_cc(inside, chosen, cc.contents.emplace<EmailCc>(), error);
-            }
-            if (chosen.tag == context_constructed(kIpAlternative)) {
-              return decode_ip_cc(inside, chosen, cc.contents.emplace<IpCc>(), error);
-            }
-            cc.contents = unknown_of(chosen);
-            return true;
-          }
+            return decode_contents<EmailCc, IpCc>(fields, field, cc.contents, decode_email_cc,
+                                                  decode_ip_cc, error);
           default:
             return true;
         }
