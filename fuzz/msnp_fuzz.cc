@@ -7,6 +7,7 @@
 //   header bit 1     the sink wants content (else payloads are skipped uncopied)
 //   header bit 2     go through MsnpConnection, which turns into the HTTP
 //                    gateway handler when the client starts with "POST "
+//   header bit 3     a direct P2P connection (P2pDirectDecoder, TCPv1 packets)
 //   header bits 4-7  split every chunk into pieces of this size (0 = whole)
 //   script           bytes up to a 0xFF are one chunk in the current direction;
 //                    0xFF c: c == 0xFF is a literal 0xFF byte; else bit 0 switches
@@ -16,7 +17,7 @@
 //
 // Small limits (256-byte lines, 4 KiB payloads, 4 roster members, 2 pending
 // calls, 8 cookies, 4 logins) make the bounds reachable. Invariants:
-//   - buffered bytes never exceed line bound + payload bound;
+//   - buffered bytes never exceed line bound + payload bound per direction;
 //   - every string view in an event is readable (ASan checks the bytes);
 //   - rosters and recipient lists stay within the roster bound.
 #include <cstddef>
@@ -28,6 +29,7 @@
 #include "fuzz_check.h"
 #include "proto/msnp/decoder.h"
 #include "proto/msnp/gateway.h"
+#include "proto/msnp/p2p_direct.h"
 
 namespace {
 
@@ -104,13 +106,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   gateway_limits.decoder = limits;
   msnp::MsnpDecoder* decoder = nullptr;
   flow::StreamHandler* handler = nullptr;
-  if ((header & 4) != 0) {
+  if ((header & 8) != 0) {
+    // Small bounds: a packet cap the fuzzer can cross, few sessions.
+    msnp::P2pDirectLimits direct;
+    direct.max_packet = 8192;
+    direct.max_slp = 1024;
+    direct.max_files = 2;
+    handler = new msnp::P2pDirectDecoder(info, sink, &session, direct);
+  } else if ((header & 4) != 0) {
     handler = new msnp::MsnpConnection(info, sink, &session, gateway_limits);
   } else {
     decoder = new msnp::MsnpDecoder(info, sink, &session, limits);
     handler = decoder;
   }
-  auto buffered_ok = [&] { return decoder == nullptr || decoder->buffered() <= bound; };
+  // Per direction: one partial command line kept while its payload is
+  // collected (framer.cc), so both directions together hold up to twice that.
+  auto buffered_ok = [&] { return decoder == nullptr || decoder->buffered() <= 2 * bound; };
   flow::Direction direction = flow::Direction::kClientToServer;
   rcds::Timestamp time{1'000'000'000};
   std::vector<uint8_t> chunk;

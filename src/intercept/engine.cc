@@ -259,6 +259,11 @@ void InterceptEngine::on_event(const msnp::MsnpEvent& event) {
       ftp != nullptr && ftp->stage == msnp::MsnftpTransfer::Stage::kAuth) {
     match_transfer(ftp->auth_cookie);
   }
+  if (const auto* direct = std::get_if<msnp::P2pDirectHandshake>(&event.body)) {
+    // A direct P2P connection negotiated on an intercepted switchboard.
+    if (!direct->nonce.empty()) match_transfer("p2p:" + direct->nonce);
+    if (!direct->hashed_nonce.empty()) match_transfer("p2p:" + direct->hashed_nonce);
+  }
   if (wants_.empty() && connection == nullptr) return;  // a non-target: nothing kept
 
   for (const Want& want : wants_) {
@@ -302,7 +307,11 @@ bool InterceptEngine::wants_content(std::string_view owner, const flow::StreamIn
   // a target's: its content is parsed until the owner shows (a switchboard
   // client names itself only inside messages, TypingUser), and nothing of
   // it is kept unless it matches.
-  if (owner.empty()) return index_.has_msn_targets();
+  // A direct P2P connection is the exception: not matched above, its nonce
+  // named no target's transfer, so it is nobody's we intercept.
+  if (owner.empty()) {
+    return info.protocol != msnp::kP2pDirectProtocol && index_.has_msn_targets();
+  }
   return any_covers(index_.msn(owner), now_);
 }
 

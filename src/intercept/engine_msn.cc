@@ -70,8 +70,11 @@ PayloadDirection direction_for(const Record& record, const std::string& account)
 // logins), or facts about the interception itself (anomalies).
 bool is_report(const msnp::EventBody& body) {
   if (const auto* result = std::get_if<msnp::LoginResult>(&body)) return !result->success;
+  // A refused request (ADD of a contact, XFR while hidden, ...) is a fact
+  // about the account, not a step of a communication.
   return std::holds_alternative<msnp::LoginAttempt>(body) ||
          std::holds_alternative<msnp::Redirect>(body) ||
+         std::holds_alternative<msnp::CommandError>(body) ||
          std::holds_alternative<msnp::DecoderAnomaly>(body) ||
          std::holds_alternative<msnp::TransferAnomaly>(body);
 }
@@ -83,6 +86,7 @@ void InterceptEngine::record_msn(const msnp::MsnpEvent& event, Connection& conne
   const msnp::EventBody& body = event.body;
   const auto* left = std::get_if<msnp::ParticipantLeft>(&body);
   const auto* message = std::get_if<msnp::InstantMessage>(&body);
+  const auto* pager = std::get_if<msnp::PagerMessage>(&body);  // IPG: text is content
   const auto* file_data = std::get_if<msnp::FileData>(&body);
   const auto* invitation = std::get_if<msnp::FileInvitation>(&body);
   const bool logout = std::holds_alternative<msnp::Logout>(body);
@@ -109,6 +113,7 @@ void InterceptEngine::record_msn(const msnp::MsnpEvent& event, Connection& conne
     if (c.tunnelled) {
       base.details.emplace_back("gateway_session", c.gateway_session);
       base.details.emplace_back("tunnel_server", c.tunnel_server);
+      if (!c.proxy.empty()) base.details.emplace_back("proxy", c.proxy);
     }
     for (const auto& [key, value] : fields.items()) {
       if (is_content_field(key)) continue;
@@ -158,8 +163,21 @@ void InterceptEngine::record_msn(const msnp::MsnpEvent& event, Connection& conne
       record.content.assign(message->text);
       emit_cc(in, record);
     }
+    if (pager != nullptr && !pager->text.empty()) {
+      record.content_kind = ContentKind::kMessage;
+      record.content.assign(pager->text);
+      emit_cc(in, record);
+    }
     if (invitation != nullptr && invitation->command == "ACCEPT") {
       remember_transfer(invitation->auth_cookie, in);
+    }
+    if (const auto* transport = std::get_if<msnp::P2pTransport>(&body)) {
+      // The direct connection's handshake presents this nonce (or the
+      // nonce whose SHA-1 is the Hashed-Nonce): see on_event.
+      if (!transport->nonce.empty()) remember_transfer("p2p:" + transport->nonce, in);
+      if (!transport->hashed_nonce.empty()) {
+        remember_transfer("p2p:" + transport->hashed_nonce, in);
+      }
     }
     if ((logout && in.basis == Basis::kOwner) || (left != nullptr && left->account == c.owner)) {
       connection.owner_session_over = true;

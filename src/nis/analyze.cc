@@ -106,7 +106,10 @@ int run_analyze(const AnalyzeOptions& options, std::FILE* out, std::FILE* err) {
   if (options.warrants) return run_interception(options, *source, out, err);
   flow::ProtocolRegistry registry;
   // Without registry entries nothing is probed or claimed by a decoder.
-  if (!options.no_decoders) registry.add(proto::msnp::msnp_protocol_spec());
+  if (!options.no_decoders) {
+    registry.add(proto::msnp::msnp_protocol_spec());
+    registry.add(proto::msnp::p2p_direct_protocol_spec());
+  }
   CountingFactory counting;
   NullFactory nobody;
   DumpFactory dumping(options.dump_directory);

@@ -42,6 +42,7 @@ std::unique_ptr<handover::HandoverSink> open_handover(const InterceptionOptions&
 flow::ProtocolRegistry msnp_registry() {
   flow::ProtocolRegistry registry;
   registry.add(proto::msnp::msnp_protocol_spec());
+  registry.add(proto::msnp::p2p_direct_protocol_spec());
   return registry;
 }
 }  // namespace

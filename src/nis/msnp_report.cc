@@ -1,9 +1,12 @@
 #include "nis/msnp_report.h"
 
+#include <new>
 #include <nlohmann/json.hpp>
+#include <typeinfo>
 
 #include "proto/msnp/event_fields.h"
 #include "proto/msnp/gateway.h"
+#include "proto/msnp/p2p_direct.h"
 
 namespace rcds::nis {
 
@@ -126,6 +129,7 @@ std::string format_msnp_json(const msnp::MsnpEvent& event) {
   if (c.tunnelled) {
     j["gateway_session"] = c.gateway_session;
     j["tunnel_server"] = c.tunnel_server;
+    if (!c.proxy.empty()) j["proxy"] = c.proxy;
   }
   const json fields = msnp::event_fields(event.body);  // items() must not outlive it
   for (const auto& [key, value] : fields.items()) j[key] = value;
@@ -146,21 +150,52 @@ void print_msnp(std::FILE* out, const MsnpReport& report, bool json) {
   }
 }
 
+MsnpFactory::~MsnpFactory() {
+  for (void* storage : spare_) ::operator delete(storage);
+}
+
 flow::StreamHandler* MsnpFactory::open(const flow::StreamInfo& info) {
-  if (info.protocol == "msnp") {
+  if (info.protocol == msnp::kP2pDirectProtocol) {
+    // A direct P2P connection between two clients (TCPv1 bridge, MSNP.md §9.3).
     ++opened_;
-    // A direct MSNP connection or the HTTP gateway, told apart by its first bytes.
-    return new msnp::MsnpConnection(info, sink_, &session_);
+    return new msnp::P2pDirectDecoder(info, sink_, &session_);
   }
-  return fallback_.open(info);
+  if (info.protocol != "msnp") return fallback_.open(info);
+  ++opened_;
+  void* storage = nullptr;
+  if (spare_.empty()) {
+    storage = ::operator new(sizeof(msnp::MsnpConnection));
+  } else {
+    storage = spare_.back();
+    spare_.pop_back();
+  }
+  try {
+    // A direct MSNP connection or the HTTP gateway, told apart by its first bytes.
+    return new (storage) msnp::MsnpConnection(info, sink_, &session_);
+  } catch (...) {
+    ::operator delete(storage);
+    throw;
+  }
 }
 
 void MsnpFactory::release(flow::StreamHandler* handler) {
-  if (auto* decoder = dynamic_cast<msnp::MsnpConnection*>(handler)) {
-    delete decoder;
+  // The connection class is final: comparing the dynamic type is exact and
+  // cheaper than dynamic_cast's hierarchy walk.
+  if (handler != nullptr && typeid(*handler) == typeid(msnp::P2pDirectDecoder)) {
+    delete static_cast<msnp::P2pDirectDecoder*>(handler);
     return;
   }
-  fallback_.release(handler);
+  if (handler == nullptr || typeid(*handler) != typeid(msnp::MsnpConnection)) {
+    fallback_.release(handler);
+    return;
+  }
+  auto* connection = static_cast<msnp::MsnpConnection*>(handler);
+  connection->~MsnpConnection();
+  if (spare_.size() < kMaxSpare) {
+    spare_.push_back(connection);
+  } else {
+    ::operator delete(connection);
+  }
 }
 
 }  // namespace rcds::nis

@@ -695,5 +695,72 @@ TEST(InterceptEngine, IpRevocationStopsPacketsAndTheEnd) {
   EXPECT_EQ(f.engine.tracked_ip_communications(), 0u);
 }
 
+// --- MSN: direct P2P connections (MSNP.md §9.3) -------------------------------
+
+msnp::P2pTransport transresp(std::string sender, std::string nonce) {
+  msnp::P2pTransport t;
+  t.sender = std::move(sender);
+  t.recipients = {"bob@example.com"};
+  t.status = 200;
+  t.body_type = "transresp";
+  t.listening = "true";
+  t.nonce = std::move(nonce);
+  return t;
+}
+
+msnp::P2pDirectHandshake handshake(std::string nonce) {
+  msnp::P2pDirectHandshake h;
+  h.nonce = std::move(nonce);
+  h.hashed_nonce = "{00000000-0000-0000-0000-000000000001}";
+  return h;
+}
+
+TEST(InterceptEngine, TargetsDirectConnectionFollowsTheNonceOfItsSwitchboard) {
+  Fixture f({make_warrant("LI-1", {"msn:alice@example.com"})});
+  const std::string nonce = "{12345678-9ABC-DEF0-1122-334455667788}";
+  // Alice (target) answers a transreq on her switchboard: the nonce is noted.
+  f.feed(event(
+      at(1), 7, "alice@example.com",
+      joined("alice@example.com", {"alice@example.com"}, msnp::ParticipantJoined::How::kCaller)));
+  f.feed(event(at(2), 7, "alice@example.com", transresp("alice@example.com", nonce)));
+  // Bob's and Carol's switchboard (no target) negotiates another nonce.
+  f.feed(event(at(2), 8, "bob@example.com",
+               transresp("carol@example.com", "{AAAAAAAA-0000-0000-0000-000000000000}")));
+  // The direct connections: their owner is unknown to the engine.
+  flow::StreamInfo direct;
+  direct.flow_id = 20;
+  direct.protocol = msnp::kP2pDirectProtocol;
+  EXPECT_FALSE(f.engine.wants_content("", direct));  // nothing matched yet
+  f.feed(event(at(3), 20, "", handshake(nonce), msnp::ConnectionType::kP2pDirect));
+  EXPECT_TRUE(f.engine.wants_content("", direct));
+  static const char kBytes[] = "file bytes";
+  msnp::FileData data;
+  data.transport = "p2p_direct";
+  data.transfer_id = "94573";
+  data.sender = "alice@example.com";
+  data.bytes = std::string_view(kBytes, 10);
+  f.feed(event(at(4), 20, "", data, msnp::ConnectionType::kP2pDirect));
+  const std::vector<Record> records = f.sink.of("LI-1");
+  ASSERT_EQ(kinds(records),
+            (std::vector<std::string>{"iri-begin joined", "iri-continue p2p_transport",
+                                      "iri-begin p2p_direct", "cc file_data"}));
+  EXPECT_EQ(records[2].connection, "p2p_direct");
+  EXPECT_EQ(records[3].content, "file bytes");
+  EXPECT_EQ(records[3].cin, records[2].cin);
+  EXPECT_NE(records[2].cin, records[0].cin);  // the direct connection is its own communication
+
+  // The non-target's direct connection: nothing recorded, no content wanted.
+  flow::StreamInfo other;
+  other.flow_id = 21;
+  other.protocol = msnp::kP2pDirectProtocol;
+  const size_t before = f.sink.records.size();
+  f.feed(event(at(5), 21, "", handshake("{AAAAAAAA-0000-0000-0000-000000000000}"),
+               msnp::ConnectionType::kP2pDirect));
+  f.feed(event(at(6), 21, "", data, msnp::ConnectionType::kP2pDirect));
+  EXPECT_EQ(f.sink.records.size(), before);
+  EXPECT_FALSE(f.engine.wants_content("", other));
+  expect_numbering(f.sink.records);
+}
+
 }  // namespace
 }  // namespace rcds::intercept

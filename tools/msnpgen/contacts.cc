@@ -3,6 +3,7 @@
 // MSNP10, ADC/REM for MSNP10–12, ADL/RML from MSNP13) and the reverse-list
 // push the other user's server sends.
 #include <algorithm>
+#include <functional>
 
 #include "tools/msnpgen/ns.h"
 #include "tools/msnpgen/render.h"
@@ -53,7 +54,34 @@ void Ns::sync_contacts(const std::vector<Ns*>& contacts) {
     }
     batch.push_back(line("GTC", {"A"}));
     batch.push_back(line("BLP", {"AL"}));
-    if (v < 10) batch.push_back(line("LSG", {"0", "Other%20Contacts", "0"}));
+    // Truth lines of the listed groups and phone numbers (§5, §6), written
+    // once the batch's times are known: batch index, event, its own fields.
+    struct Listed {
+      size_t index;
+      const char* event;
+      std::function<void(Json&)> fields;
+    };
+    std::vector<Listed> listed;
+    const auto property = [&](const std::string& whose, const std::string& name,
+                              const std::string& value, const char* via) {
+      listed.push_back(
+          {batch.size() - 1, "contact_property", [=](Json& j) {
+             j.str("account", whose).str("property", name).str("value", value).str("via", via);
+           }});
+    };
+    for (const auto& [name, value] : phones) {
+      batch.push_back(line("PRP", {name, render::url_encode(value)}));
+      property(acct.email, name, value, "PRP");
+    }
+    if (v < 10) {
+      batch.push_back(line("LSG", {"0", "Other%20Contacts", "0"}));
+      listed.push_back({batch.size() - 1, "group", [this](Json& j) {
+                          j.str("account", acct.email)
+                              .str("op", "listed")
+                              .str("group_id", "0")
+                              .str("name", "Other Contacts");
+                        }});
+    }
     for (const Ns* c : contacts) {
       if (v >= 10) {
         batch.push_back(line("LST", {"N=" + c->acct.email, "F=" + c->friendly_enc(),
@@ -61,8 +89,18 @@ void Ns::sync_contacts(const std::vector<Ns*>& contacts) {
       } else {
         batch.push_back(line("LST", {c->acct.email, c->friendly_enc(), "11", "0"}));
       }
+      for (const auto& [name, value] : c->phones) {
+        batch.push_back(line("BPR", {name, render::url_encode(value)}));
+        property(c->acct.email, name, value, "BPR");
+      }
     }
-    at = link->send(kServer, batch).back();
+    const std::vector<int64_t> times = link->send(kServer, batch);
+    at = times.back();
+    for (const Listed& l : listed) {
+      Json j = w.event(l.event, *link, kServer, times[l.index]);
+      l.fields(j);
+      w.record(times[l.index], j);
+    }
   } else {
     at = link->send1(kClient, with_payload("ADL", {n(t)}, ml_xml(accounts, 3, false)));
     side = kClient;

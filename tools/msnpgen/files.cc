@@ -117,97 +117,80 @@ void msnftp_decline(World& w, Switchboard& sb, Ns& sender, Ns& receiver,
   });
 }
 
-namespace {
-
-// One side of a P2P session: its message identifiers (v1) or sequence (v2).
-struct P2pSide {
-  Ns* ns;
-  std::string p2p_id;  // as in P2P-Src/P2P-Dest and SLP To/From
-  uint32_t next_id;    // v1 Identifier / v2 base id
-  uint16_t package = 0;
-};
-
-class P2p {
- public:
-  P2p(World& w, Switchboard& sb, bool v2) : w_(w), sb_(sb), v2_(v2) {}
-
-  // Sends `data` from `a` to `b` in chunks; returns the delivery of the last chunk.
-  Switchboard::Delivery send(P2pSide& a, P2pSide& b, uint32_t session, const Bytes& data,
-                             uint32_t footer, bool file) {
-    const size_t chunk = v2_ ? 1200 : 1202;
-    Switchboard::Delivery last;
-    const uint32_t id = a.next_id;
-    const uint32_t ack_id = static_cast<uint32_t>(w_.cap.rng().next());
-    ++a.package;
-    for (size_t off = 0; off < data.size(); off += chunk) {
-      const size_t len = std::min(chunk, data.size() - off);
-      const Bytes piece(data.begin() + static_cast<std::ptrdiff_t>(off),
-                        data.begin() + static_cast<std::ptrdiff_t>(off + len));
-      Bytes header;
-      if (v2_) {
-        render::P2pV2 h;
-        h.base_id = a.next_id;
-        h.has_data = true;
-        h.tf = file ? 0x06 : (off == 0 ? 0x01 : 0x00);
-        h.package = a.package;
-        h.session = session;
-        h.remaining = data.size() - off - len;
-        if (!file && off == 0 && a.package == 1) {
-          // The first SLP message opens the transport with SYN + peer info.
-          h.opcode = 0x01;
-          h.header_tlvs = render::tlv(
-              0x01, Bytes{0x02, 0x00, 0x00, 0x00, 0x0e, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0f});
-        }
-        header = render::p2p_v2_header(h, len);
-        a.next_id += static_cast<uint32_t>(len);
-      } else {
-        render::P2pV1 h;
-        h.session = session;
-        h.identifier = id;
-        h.offset = off;
-        h.total = data.size();
-        h.length = static_cast<uint32_t>(len);
-        h.flags = file ? 0x01000030 : 0;
-        h.ack_id = ack_id;
-        header = render::p2p_v1_header(h);
-      }
-      last = sb_.relay(*a.ns, 'D',
-                       render::p2p_payload(b.p2p_id, v2_ ? a.p2p_id : "", header, piece, footer));
-    }
-    if (!v2_) ++a.next_id;
-    // The receiver acknowledges the whole message.
-    ack(b, a, id, ack_id, data.size());
-    return last;
-  }
-
- private:
-  void ack(P2pSide& from, P2pSide& to, uint32_t acked_id, uint32_t acked_unique, uint64_t size) {
+Switchboard::Delivery P2p::send(P2pSide& a, P2pSide& b, uint32_t session, const Bytes& data,
+                                uint32_t footer, uint32_t data_flags) {
+  const bool file = (data_flags & 0x10) != 0;
+  const bool object = (data_flags & 0x20) != 0;
+  const size_t chunk = v2_ ? 1200 : 1202;
+  Switchboard::Delivery last;
+  const uint32_t id = a.next_id;
+  const uint32_t ack_id = static_cast<uint32_t>(w_.cap.rng().next());
+  ++a.package;
+  for (size_t off = 0; off < data.size(); off += chunk) {
+    const size_t len = std::min(chunk, data.size() - off);
+    const Bytes piece(data.begin() + static_cast<std::ptrdiff_t>(off),
+                      data.begin() + static_cast<std::ptrdiff_t>(off + len));
     Bytes header;
     if (v2_) {
       render::P2pV2 h;
-      h.base_id = from.next_id;
-      Bytes seq(4);
-      for (int i = 0; i < 4; ++i)
-        seq[static_cast<size_t>(i)] = static_cast<uint8_t>(to.next_id >> (24 - 8 * i));
-      h.header_tlvs = render::tlv(0x02, seq);
-      header = render::p2p_v2_header(h, 0);
+      h.base_id = a.next_id;
+      h.has_data = true;
+      h.tf = file ? 0x06 : object ? 0x04 : (off == 0 ? 0x01 : 0x00);
+      h.package = a.package;
+      h.session = session;
+      h.remaining = data.size() - off - len;
+      if (session == 0 && off == 0 && a.package == 1) {
+        // The first SLP message opens the transport with SYN + peer info.
+        h.opcode = 0x01;
+        h.header_tlvs = render::tlv(
+            0x01, Bytes{0x02, 0x00, 0x00, 0x00, 0x0e, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0f});
+      }
+      header = render::p2p_v2_header(h, len);
+      a.next_id += static_cast<uint32_t>(len);
     } else {
       render::P2pV1 h;
-      h.identifier = from.next_id++;
-      h.total = size;
-      h.flags = 0x02;
-      h.ack_id = acked_id;
-      h.ack_unique = acked_unique;
-      h.ack_size = size;
+      h.session = session;
+      h.identifier = id;
+      h.offset = off;
+      h.total = data.size();
+      h.length = static_cast<uint32_t>(len);
+      h.flags = data_flags;
+      h.ack_id = ack_id;
       header = render::p2p_v1_header(h);
     }
-    sb_.relay(*from.ns, 'D', render::p2p_payload(to.p2p_id, v2_ ? from.p2p_id : "", header, {}, 0));
+    last = sb_.relay(*a.ns, 'D',
+                     render::p2p_payload(b.p2p_id, v2_ ? a.p2p_id : "", header, piece, footer));
   }
+  if (!v2_) ++a.next_id;
+  // The receiver acknowledges the whole message.
+  ack(b, a, id, ack_id, data.size());
+  return last;
+}
 
-  World& w_;
-  Switchboard& sb_;
-  bool v2_;
-};
+void P2p::ack(P2pSide& from, P2pSide& to, uint32_t acked_id, uint32_t acked_unique, uint64_t size) {
+  Bytes header;
+  if (v2_) {
+    render::P2pV2 h;
+    h.base_id = from.next_id;
+    Bytes seq(4);
+    for (int i = 0; i < 4; ++i)
+      seq[static_cast<size_t>(i)] = static_cast<uint8_t>(to.next_id >> (24 - 8 * i));
+    h.header_tlvs = render::tlv(0x02, seq);
+    header = render::p2p_v2_header(h, 0);
+  } else {
+    render::P2pV1 h;
+    h.identifier = from.next_id++;
+    h.total = size;
+    h.flags = 0x02;
+    h.ack_id = acked_id;
+    h.ack_unique = acked_unique;
+    h.ack_size = size;
+    header = render::p2p_v1_header(h);
+  }
+  sb_.relay(*from.ns, 'D', render::p2p_payload(to.p2p_id, v2_ ? from.p2p_id : "", header, {}, 0));
+}
+
+namespace {
 
 Bytes text_bytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
 
@@ -232,7 +215,7 @@ void p2p_transfer(World& w, Switchboard& sb, Ns& sender, Ns& receiver, const std
   const std::string invite = render::slp_message(
       "INVITE MSNMSGR:" + b.p2p_id + " MSNSLP/1.0", b.p2p_id, a.p2p_id, rng.guid(), 0, call_id,
       "application/x-msnmsgr-sessionreqbody", invite_body);
-  const auto offer = p2p.send(a, b, 0, text_bytes(invite), 0, false);
+  const auto offer = p2p.send(a, b, 0, text_bytes(invite), 0, 0);
   sb.record(offer, sender, "file_offer", [&](Json& j) {
     file_fields(j, file_name, file, transport);
     j.num("p2p_session", session).str("call_id", call_id);
@@ -242,13 +225,13 @@ void p2p_transfer(World& w, Switchboard& sb, Ns& sender, Ns& receiver, const std
   const std::string ok = render::slp_message("MSNSLP/1.0 200 OK", a.p2p_id, b.p2p_id, rng.guid(), 1,
                                              call_id, "application/x-msnmsgr-sessionreqbody",
                                              "SessionID: " + n(session) + "\r\n\r\n");
-  const auto accept = p2p.send(b, a, 0, text_bytes(ok), 0, false);
+  const auto accept = p2p.send(b, a, 0, text_bytes(ok), 0, 0);
   sb.record(accept, receiver, "file_accept", [&](Json& j) {
     j.str("file_name", file_name).str("transport", transport).num("p2p_session", session);
   });
 
   w.begin_action();
-  const auto data = p2p.send(a, b, session, file, 2, true);
+  const auto data = p2p.send(a, b, session, file, 2, v2 ? 0x10 : 0x01000030);
   sb.record(data, sender, "file_data", [&](Json& j) {
     file_fields(j, file_name, file, transport);
     j.str("sha256", sha256_hex(file)).num("p2p_session", session);
@@ -258,7 +241,7 @@ void p2p_transfer(World& w, Switchboard& sb, Ns& sender, Ns& receiver, const std
   const std::string bye = render::slp_message(
       "BYE MSNMSGR:" + b.p2p_id + " MSNSLP/1.0", b.p2p_id, a.p2p_id, rng.guid(), 0, call_id,
       "application/x-msnmsgr-sessionclosebody", "SessionID: " + n(session) + "\r\n\r\n");
-  p2p.send(a, b, 0, text_bytes(bye), 0, false);
+  p2p.send(a, b, 0, text_bytes(bye), 0, 0);
 }
 
 }  // namespace rcds::msnpgen

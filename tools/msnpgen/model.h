@@ -51,6 +51,9 @@ struct Account {
   std::string ip;            // the client's address
   std::string password;      // only for the MD5 login hash
   bool via_gateway = false;  // tunnel its NS/SB sessions through the HTTP gateway (§12)
+  // With via_gateway: the HTTP proxy (its address) the gateway is reached
+  // through; it adds Via/X-Forwarded-For and answers with chunked bodies.
+  std::string proxy_ip = {};
 };
 
 std::string host_text(const Host& h);  // "ip:port"

@@ -26,4 +26,11 @@ void text(Ns& from, const std::vector<Ns*>& to, const std::string& group_id,
 void typing(Ns& from, const std::vector<Ns*>& to, const std::string& group_id);
 void nudge(Ns& from, const std::vector<Ns*>& to, const std::string& group_id);
 
+// P2P over SDG (§11 last paragraph): a file offer sent and declined as
+// `Message-Type: Signal/P2P` (the MSNSLP text is the body), then a file sent
+// as `Message-Type: Data`: P2P v2 packets (§9.2, with the 4-byte footer),
+// several per SDG at the byte offsets listed in `Bridging-Offsets`.
+void file_decline(Ns& from, Ns& to, const std::string& file_name, uint64_t size);
+void file_transfer(Ns& from, Ns& to, const std::string& file_name, const Bytes& file);
+
 }  // namespace rcds::msnpgen::msnp21

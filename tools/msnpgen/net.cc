@@ -1,6 +1,7 @@
 #include "tools/msnpgen/net.h"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace rcds::msnpgen {
 namespace tk = rcds::testkit;
@@ -95,8 +96,12 @@ void TcpLink::close(Side closer) {
 }
 
 GatewayLink::GatewayLink(Capture& cap, const Host& c, const Host& gateway, std::string server_type,
-                         std::string target_ip)
+                         std::string target_ip, std::vector<std::string> proxy_headers,
+                         bool chunked)
     : tcp_(cap, c, gateway),
+      cap_(cap),
+      proxy_headers_(std::move(proxy_headers)),
+      chunked_(chunked),
       server_type_(std::move(server_type)),
       target_ip_(std::move(target_ip)) {
   client = c;
@@ -114,12 +119,13 @@ std::vector<int64_t> GatewayLink::request(const std::string& query,
   // The first request goes to the well-known gateway name; later ones to the
   // GW-IP the gateway returned (here the same address, one connection).
   const std::string host = opened_ ? server.address : "gateway.messenger.hotmail.com";
-  std::string head =
-      "POST http://" + host + "/gateway/gateway.dll?" + query + " HTTP/1.1\r\n" +
-      "Accept: */*\r\nAccept-Language: en-us\r\nUser-Agent: MSMSGS\r\n" + "Host: " + host +
-      "\r\nProxy-Connection: Keep-Alive\r\n" + "Connection: Keep-Alive\r\nPragma: no-cache\r\n" +
-      "Content-Type: application/x-msn-messenger\r\nContent-Length: " + std::to_string(length) +
-      "\r\n\r\n";
+  std::string head = "POST http://" + host + "/gateway/gateway.dll?" + query + " HTTP/1.1\r\n" +
+                     "Accept: */*\r\nAccept-Language: en-us\r\nUser-Agent: MSMSGS\r\n" +
+                     "Host: " + host + "\r\nProxy-Connection: Keep-Alive\r\n" +
+                     "Connection: Keep-Alive\r\nPragma: no-cache\r\n";
+  for (const std::string& h : proxy_headers_) head += h + "\r\n";
+  head += "Content-Type: application/x-msn-messenger\r\nContent-Length: " + std::to_string(length) +
+          "\r\n\r\n";
   std::vector<std::string> parts{head};
   parts.insert(parts.end(), body.begin(), body.end());
   std::vector<int64_t> times = tcp_.send(kClient, parts);
@@ -137,13 +143,55 @@ std::vector<int64_t> GatewayLink::response(const std::vector<std::string>& body,
       "HTTP/1.1 200 OK\r\nServer: Microsoft-IIS/5.0\r\n"
       "X-MSN-Messenger: SessionID=" +
       session_id() + "; GW-IP=" + server.address + (session_close ? "; Session=close" : "") +
-      "\r\nContent-Type: application/x-msn-messenger\r\nContent-Length: " + std::to_string(length) +
+      "\r\nContent-Type: application/x-msn-messenger\r\n" +
+      (chunked_ ? "Transfer-Encoding: chunked" : "Content-Length: " + std::to_string(length)) +
       "\r\n\r\n";
   std::vector<std::string> parts{head};
-  parts.insert(parts.end(), body.begin(), body.end());
+  if (chunked_) {
+    const std::vector<std::string> encoded = chunked_parts(body);
+    parts.insert(parts.end(), encoded.begin(), encoded.end());
+  } else {
+    parts.insert(parts.end(), body.begin(), body.end());
+  }
   std::vector<int64_t> times = tcp_.send(kServer, parts);
   pending_ = false;
-  return {times.begin() + 1, times.end()};
+  // The body parts' times: not the head's, nor the chunked terminator's.
+  return {times.begin() + 1, times.begin() + 1 + static_cast<std::ptrdiff_t>(body.size())};
+}
+
+std::vector<std::string> GatewayLink::chunked_parts(const std::vector<std::string>& body) {
+  Rng& rng = cap_.rng();
+  std::string all;
+  for (const std::string& b : body) all += b;
+  // Encoded position just after each body byte, to cut the parts there.
+  std::string encoded;
+  std::vector<size_t> after(all.size());
+  for (size_t off = 0; off < all.size();) {
+    const size_t n = std::min<size_t>(all.size() - off, rng.between(1, 700));
+    char size[32];
+    std::snprintf(size, sizeof size, "%zx", n);
+    encoded += size;
+    if (rng.chance(0.2)) encoded += ";ext=\"msnpgen\"";  // extensions are ignored
+    encoded += "\r\n";
+    for (size_t i = 0; i < n; ++i) {
+      encoded += all[off + i];
+      after[off + i] = encoded.size();
+    }
+    encoded += "\r\n";
+    off += n;
+  }
+  std::vector<std::string> parts;
+  size_t start = 0, end_body = 0;
+  for (const std::string& b : body) {
+    end_body += b.size();
+    const size_t cut = end_body == 0 ? 0 : after[end_body - 1];
+    parts.push_back(encoded.substr(start, std::max(cut, start) - start));
+    start = std::max(cut, start);
+  }
+  std::string last = encoded.substr(start) + "0\r\n";
+  if (rng.chance(0.5)) last += "X-MSN-Trailer: skipped\r\n";  // trailers are skipped
+  parts.push_back(last + "\r\n");
+  return parts;
 }
 
 std::vector<int64_t> GatewayLink::send(Side side, const std::vector<std::string>& parts) {

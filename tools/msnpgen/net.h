@@ -83,8 +83,13 @@ class TcpLink : public Link {
 class GatewayLink : public Link {
  public:
   // `server_type` "NS" or "SB"; `target_ip` is the IP= of the open request.
+  // `proxy_headers` ("Name: value" lines) go into every request, as an HTTP
+  // proxy adds them; with `chunked` every response body is sent with
+  // Transfer-Encoding: chunked (random chunk sizes, a chunk extension and a
+  // trailer now and then).
   GatewayLink(Capture& cap, const Host& client, const Host& gateway, std::string server_type,
-              std::string target_ip);
+              std::string target_ip, std::vector<std::string> proxy_headers = {},
+              bool chunked = false);
   std::vector<int64_t> send(Side side, const std::vector<std::string>& parts) override;
   void close(Side closer) override;
   std::string session_stable() const { return stable_; }
@@ -92,9 +97,15 @@ class GatewayLink : public Link {
  private:
   std::vector<int64_t> request(const std::string& query, const std::vector<std::string>& body);
   std::vector<int64_t> response(const std::vector<std::string>& body, bool session_close);
+  // The chunked encoding of `body`, cut after the last encoded byte of each
+  // part; the last element is the terminating chunk and trailer.
+  std::vector<std::string> chunked_parts(const std::vector<std::string>& body);
   std::string session_id();
 
   TcpLink tcp_;
+  Capture& cap_;
+  std::vector<std::string> proxy_headers_;
+  bool chunked_ = false;
   std::string server_type_, target_ip_, stable_;
   uint32_t counter_;
   bool opened_ = false, pending_ = false;

@@ -56,6 +56,10 @@ class Ns {
   Account acct;
   std::string guid;
   std::string status;  // empty = offline
+  // Own phone numbers (PRP PHH/PHW/PHM, notices.cc): contacts' SYN lists them as BPR.
+  std::vector<std::pair<std::string, std::string>> phones;
+  int groups_made = 0;    // MSNP2-9 numeric group ids handed out (0 = Other Contacts)
+  int list_version = 42;  // MSNP2-9 list serial in group answers
   std::unique_ptr<Link> link;
 
  private:

@@ -177,7 +177,7 @@ Switchboard::Delivery Switchboard::relay(Ns& from, char ack, const std::string& 
   Delivery d;
   const int t = ++m.trid;
   d.sent = m.link->send1(kClient, with_payload("MSG", {n(t), std::string(1, ack)}, payload));
-  if (ack == 'A' || ack == 'D') m.link->send1(kServer, line("ACK", {n(t)}));
+  if (ack == 'A' || ack == 'D') d.acked = m.link->send1(kServer, line("ACK", {n(t)}));
   for (auto& other : members_) {
     if (other.get() == &m) continue;
     const int64_t got = other->link->send1(

@@ -23,6 +23,7 @@ class Switchboard {
   // One MSG as the sender sent it and as each other member received it.
   struct Delivery {
     int64_t sent = 0;
+    int64_t acked = 0;  // the server's ACK to the sender (modes A and D), 0 if none
     std::vector<std::pair<Member*, int64_t>> copies;
   };
 

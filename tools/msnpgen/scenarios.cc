@@ -6,7 +6,9 @@
 
 #include "tools/msnpgen/files.h"
 #include "tools/msnpgen/msnp21.h"
+#include "tools/msnpgen/notices.h"
 #include "tools/msnpgen/ns.h"
+#include "tools/msnpgen/objects.h"
 #include "tools/msnpgen/sb.h"
 
 namespace rcds::msnpgen {
@@ -220,6 +222,24 @@ void sdg(World& w, uint64_t) {
   a.logout({});
 }
 
+// P2P over SDG between two MSNP21 endpoints: an offer declined, then a file.
+void sdg_p2p(World& w, uint64_t seed) {
+  Rng& rng = w.cap.rng();
+  Ns a(w, alice(21), rng.guid()), b(w, bob(21), rng.guid());
+  a.login();
+  a.sync_contacts({&b});
+  a.set_status("NLN", {});
+  b.login();
+  b.sync_contacts({&a});
+  b.set_status("NLN", {&a});
+  msnp21::text(a, {&b}, "", kSegoe, "The report is on its way");
+  msnp21::file_decline(a, b, "holiday.avi", 52428800);
+  msnp21::file_transfer(a, b, "report.pdf", file_bytes(seed, 4, 7300));
+  msnp21::text(b, {&a}, "", kArial, "Got it, thanks");
+  b.logout({&a});
+  a.logout({});
+}
+
 void msnftp(World& w, uint64_t seed) {
   Ns a(w, alice(8)), b(w, bob(8));
   a.login();
@@ -280,6 +300,32 @@ void gateway(World& w, uint64_t) {
   sb.message(a, kArial, "Behind a proxy, over HTTP");
   sb.message(b, kSegoe, "Works fine");
   sb.nudge(b);
+  sb.leave(b);
+  sb.leave(a);
+  a.logout({&b});
+  b.logout({});
+}
+
+// Alice behind an HTTP proxy (192.0.2.200): every request carries Via and
+// X-Forwarded-For, every response body comes chunked (§12).
+void gateway_proxy(World& w, uint64_t) {
+  Account proxied = alice(12);
+  proxied.via_gateway = true;
+  proxied.proxy_ip = "192.0.2.200";
+  Ns a(w, proxied), b(w, bob(11));
+  b.login();
+  b.sync_contacts({&a});
+  b.set_status("NLN", {});
+  a.login();
+  a.sync_contacts({&b});
+  a.set_status("NLN", {&b});
+  Switchboard sb(w);
+  sb.open(a);
+  sb.invite(a, b);
+  sb.message(a, kSegoe, "Through the office proxy");
+  sb.typing(b);
+  sb.message(b, kArial, "Chunked replies arrive fine \xe2\x98\xba");
+  sb.message(a, kSegoe, std::string(1800, 'x') + " (a long one, several chunks)");
   sb.leave(b);
   sb.leave(a);
   a.logout({&b});
@@ -400,16 +446,31 @@ const std::vector<Scenario>& scenarios() {
        "MSNP13/14/15: SSO, ADL/RML, CHG/NLN/FLN, UUX/UBX, CHL/QRY, UUM/UBM, OUT OTH", sso_presence},
       {"msnp18-mpop", "MSNP16/18: endpoint GUIDs, N: prefixes, one account on two devices", mpop},
       {"msnp21-sdg", "MSNP21: PUT/NFY presence, SDG messages, temporary group chat", sdg},
+      {"msnp21-p2p", "MSNP21: P2P over SDG, a Signal/P2P offer declined, a 7300-byte file as Data",
+       sdg_p2p},
       {"msnftp-file", "a declined offer, then a 5000-byte file over MSNFTP (text/x-msmsgsinvite)",
        msnftp},
       {"p2p-v1-file", "a 5000-byte file over P2P v1 (MSNSLP INVITE/200 OK/BYE, data chunks)",
        p2p_v1},
       {"p2p-v2-file", "a 6500-byte file over P2P v2 between MSNP18 endpoints", p2p_v2},
+      {"p2p-objects",
+       "MSN objects over P2P v1: display picture, wink, voice clip, emoticon; SLP 603 Decline",
+       p2p_objects},
+      {"p2p-direct", "a 9000-byte file over a direct TCPv1 connection after transreq/transresp",
+       p2p_direct},
       {"http-gateway", "NS and SB sessions tunnelled through the HTTP gateway (POST gateway.dll)",
        gateway},
+      {"http-gateway-proxy",
+       "the gateway through an HTTP proxy: Via/X-Forwarded-For requests, chunked responses",
+       gateway_proxy},
       {"minimisation",
        "target alice beside non-targets (chats, MSNFTP, P2P) with class-tagged marker texts",
        minimisation},
+      {"ns-families",
+       "NOT, IPG, mail/OIM/system notices, groups, PRP/BPR/SBP, FQY, UUN/UBN, errors, ACK/NAK",
+       ns_families_scenario},
+      {"msnp-versions", "MSNP3/4/6 MD5 logins and chat; MSNP17/19/20 SSO logins, PSMs and chat",
+       msnp_versions_scenario},
   };
   return all;
 }

@@ -4,12 +4,20 @@ namespace rcds::msnpgen {
 
 std::unique_ptr<Link> World::connect(const Account& who, std::string_view kind,
                                      const Host& server) {
-  const Host client{who.ip, cap.ephemeral_port()};
-  std::unique_ptr<Link> link;
   const bool tunnel = who.via_gateway && (kind == "ds" || kind == "ns" || kind == "sb");
+  // Through an HTTP proxy the gateway sees the proxy's address; the proxy
+  // names itself (Via) and the client (X-Forwarded-For) in each request.
+  const bool proxied = tunnel && !who.proxy_ip.empty();
+  const Host client{proxied ? who.proxy_ip : who.ip, cap.ephemeral_port()};
+  std::vector<std::string> proxy_headers;
+  if (proxied) {
+    proxy_headers = {"Via: 1.1 " + who.proxy_ip + ":3128 (squid/2.7.STABLE9)",
+                     "X-Forwarded-For: " + who.ip};
+  }
+  std::unique_ptr<Link> link;
   if (tunnel) {
     link = std::make_unique<GatewayLink>(cap, client, gateway, kind == "sb" ? "SB" : "NS",
-                                         server.address);
+                                         server.address, proxy_headers, proxied);
   } else {
     link = std::make_unique<TcpLink>(cap, client, server);
   }
@@ -20,6 +28,8 @@ std::unique_ptr<Link> World::connect(const Account& who, std::string_view kind,
   if (tunnel) {
     j.str("transport", "http_gateway").str("tunnel_to", server.address);
     j.str("gateway_session", static_cast<GatewayLink&>(*link).session_stable());
+    // As the decoder reports it: the proxy headers joined by "; ".
+    if (proxied) j.str("proxy", proxy_headers[0] + "; " + proxy_headers[1]);
   } else {
     j.str("transport", "tcp");
   }

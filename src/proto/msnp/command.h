@@ -23,8 +23,10 @@ enum class ConnectionType : uint8_t {
   kDispatch,      // a notification-type connection the server redirected with XFR NS
   kSwitchboard,   // SB, caller (USR account cookie) or invited side (ANS)
   kMsnftp,        // MSNFTP file-transfer connection (VER MSNFTP)
+  kP2pDirect,     // direct P2P connection (TCPv1 bridge, §9.3): length-prefixed P2P packets
 };
-std::string_view name_of(ConnectionType type);  // "unknown", "ns", "ds", "sb", "msnftp"
+// "unknown", "ns", "ds", "sb", "msnftp", "p2p_direct"
+std::string_view name_of(ConnectionType type);
 
 // One parsed command line. Views point into the line given to
 // parse_command() and are valid as long as that buffer is.
@@ -65,6 +67,10 @@ bool payload_length(const Command& cmd, flow::Direction direction, ConnectionTyp
 // sends (used to accept a line as a resynchronisation point, §2.2, and by
 // the probe). Commands that have a TrID must have a numeric one.
 bool plausible_command(const Command& cmd, flow::Direction direction, ConnectionType type);
+
+// Whether `name` (three characters) is a command of the MSNP.md tables: the
+// probe's cheap first test before it parses a line.
+bool known_command(std::string_view name);
 
 // Decodes %XX escapes (friendly names, group names, §2). Malformed escapes
 // are kept as written; the result is the raw UTF-8 bytes.

@@ -98,7 +98,8 @@ FramerClient::PayloadPlan MsnpDecoder::Side::plan_payload(const Command& cmd) {
   } else {
     // Contact lists are identity data, MSNP21 payloads are decided in
     // msnp21.cc; everything else (NOT, GCF, QRY, ...) is skipped uncopied.
-    plan.keep = cmd.is("ADL") || cmd.is("RML") || decoder.msnp21_keep(direction, cmd);
+    plan.keep = cmd.is("ADL") || cmd.is("RML") || decoder.notice_keep(direction, cmd) ||
+                decoder.msnp21_keep(direction, cmd);
   }
   return plan;
 }
@@ -248,7 +249,11 @@ void MsnpDecoder::roster_add(const std::string& account, const std::string& devi
     return;
   }
   endpoints_.push_back({account, device_id});
-  roster_rebuild();
+  // What roster_rebuild() would give, without copying every member again:
+  // a new endpoint can only append its account.
+  if (std::find(roster_.begin(), roster_.end(), account) == roster_.end()) {
+    roster_.push_back(account);
+  }
 }
 
 bool MsnpDecoder::roster_remove(const std::string& account, const std::string& device_id) {
@@ -285,6 +290,7 @@ void MsnpDecoder::roster_rebuild() {
 }
 
 std::vector<std::string> MsnpDecoder::recipients_except(const std::string& sender) const {
+  if (sdg_recipients_ != nullptr) return *sdg_recipients_;  // MSNP21 P2P (msnp21.cc)
   std::vector<std::string> out;
   out.reserve(roster_.size());
   for (const std::string& member : roster_) {
@@ -356,6 +362,8 @@ void MsnpDecoder::handle_switchboard_server(const Command& cmd, Timestamp time) 
     }
     // The request was not seen (one-sided capture): report what is known.
     emit(time, dir, SwitchboardCall{owner_, "", std::string(cmd.params[2]), 0});
+  } else if ((cmd.is("ACK") || cmd.is("NAK")) && cmd.count >= 1) {
+    handle_delivery(cmd, time);  // decoder_notices.cc
   }
 }
 
@@ -377,7 +385,9 @@ void MsnpDecoder::handle_error(const Command& cmd, Timestamp time) {
     result.error_code = code;
     usr_trid_.clear();
     emit(time, Direction::kServerToClient, std::move(result));
+    return;
   }
+  command_error(cmd, code, time);  // any other request (decoder_notices.cc)
 }
 
 // --- MSG payloads (MSNP.md §8) -----------------------------------------------
@@ -399,6 +409,8 @@ void MsnpDecoder::handle_msg(Direction direction, const Command& cmd, ByteView p
                         std::string(header_value(mime.headers, "ClientPort")),
                         std::string(header_value(mime.headers, "LoginTime")),
                         std::string(header_value(mime.headers, "country"))});
+    } else {
+      handle_hotmail(mime, time);  // mail, OIM and system notices (decoder_notices.cc)
     }
     return;
   }

@@ -44,6 +44,7 @@ struct DecoderLimits {
   size_t max_slp_pending = 4;  // multi-chunk SLP messages being joined
   size_t max_slp = 64 * 1024;  // bytes of one joined SLP message
   ChunkLimits chunked;         // chunked MSGs (§8.5)
+  size_t max_requests = 64;    // outstanding client requests by TrID (command errors)
 };
 
 class MsnpDecoder final : public flow::StreamHandler {
@@ -106,6 +107,7 @@ class MsnpDecoder final : public flow::StreamHandler {
     FileAssembly file;
     uint64_t v2_next = 0;  // v2 running offset while the file size is unknown
     std::string call_id;   // of the INVITE: a decline names it
+    bool direct = false;   // a transresp moved its data to a direct connection
   };
   struct SlpPending {
     uint8_t direction = 0;
@@ -133,9 +135,20 @@ class MsnpDecoder final : public flow::StreamHandler {
                   flow::Direction direction);
   void join_slp(const std::string& sender, uint32_t key, bool v2, uint64_t offset, uint64_t total,
                 std::string_view data, Timestamp time, flow::Direction direction);
+  // `file_hint`: flagged as file data; `object_hint`: flagged as MSN object
+  // data (its purpose from the footer), "" otherwise.
   void p2p_data(const std::string& sender, uint32_t session, bool v2, uint64_t where,
-                uint64_t total, bool file_hint, std::string_view data, Timestamp time,
-                flow::Direction direction);
+                uint64_t total, bool file_hint, std::string_view object_hint, std::string_view data,
+                Timestamp time, flow::Direction direction);
+  // transreq/transresp bodies (§9.3): the P2pTransport event and the nonce
+  // noted in MsnpSession for the direct connection.
+  void handle_transport(const std::string& sender, std::string_view method, int status,
+                        std::string_view call_id, std::string_view content_type,
+                        std::string_view body, Timestamp time, flow::Direction direction);
+  // A P2P v2 data packet whose transport sequence number was seen lately
+  // from the same sender in the same direction: a retransmission.
+  bool v2_duplicate(const std::string& sender, uint32_t base_id, size_t length,
+                    flow::Direction direction);
   P2pFile* p2p_file(uint32_t session_id);
   P2pFile& p2p_open(uint32_t session_id, std::string_view transport, const std::string& sender,
                     std::string name, uint64_t size, Timestamp time, flow::Direction direction);
@@ -148,10 +161,27 @@ class MsnpDecoder final : public flow::StreamHandler {
   void transfer_anomaly(TransferAnomaly::Kind kind, std::string_view id, uint64_t bytes,
                         Timestamp time, flow::Direction direction);
   void handle_error(const Command& cmd, Timestamp time);
+  // decoder_notices.cc: the TrID -> request map and command errors, SB
+  // ACK/NAK, NOT/IPG/UUN/UBN/FQY, groups and contact properties, the NS
+  // mail/OIM/system messages (MSNP.md §2.1, §5, §6, §7.2, §8.4, §14).
+  void track_request(const Command& cmd, ByteView payload, Timestamp time);
+  void answer_request(const Command& cmd);
+  void command_error(const Command& cmd, int code, Timestamp time);
+  void handle_delivery(const Command& cmd, Timestamp time);
+  bool notice_keep(flow::Direction direction, const Command& cmd);
+  bool handle_notice(flow::Direction direction, const Command& cmd, ByteView payload,
+                     Timestamp time);
+  bool handle_groups(flow::Direction direction, const Command& cmd, Timestamp time);
+  void handle_hotmail(const MimeMessage& mime, Timestamp time);
   // MSNP21 SDG/NFY/PUT/DEL (msnp21.cc, MSNP.md §11).
   bool msnp21_keep(flow::Direction direction, const Command& cmd);
   void handle_msnp21(flow::Direction direction, const Command& cmd, ByteView payload,
                      Timestamp time);
+  // SDG Message-Type Data / Signal/P2P: P2P over the NS (msnp21.cc).
+  void handle_msnp21_p2p(flow::Direction direction, const std::string& sender,
+                         const std::vector<std::string>& recipients, std::string_view type,
+                         std::string_view routing, std::string_view content, std::string_view body,
+                         Timestamp time);
   void handle_msnftp(flow::Direction direction, const Command& cmd, Timestamp time);
   bool content_wanted();
   std::vector<std::string> recipients_except(const std::string& sender) const;
@@ -210,11 +240,37 @@ class MsnpDecoder final : public flow::StreamHandler {
   };
   std::vector<MsnftpOffer> msnftp_offers_;  // SB: INVITEs awaiting the AuthCookie
   std::vector<P2pFile> p2p_files_;
+  // Recent P2P v2 data packets (sender, direction, sequence, length): a
+  // small ring, enough to spot a retransmission of the last few packets.
+  struct V2Seen {
+    size_t sender = 0;  // hash of the sender account
+    uint32_t base_id = 0;
+    uint32_t length = 0;
+    uint8_t direction = 0;
+    bool used = false;
+  };
+  std::array<V2Seen, 16> v2_seen_{};
+  size_t v2_seen_next_ = 0;
   std::vector<SlpPending> slp_pending_;
   std::vector<ChunkedMessage> chunked_;
   std::string content_owner_;
   // MSNP21 temporary groups (address, members seen), bounded in msnp21.cc.
   std::vector<std::pair<std::string, std::vector<std::string>>> groups_;
+  // Outstanding client requests by TrID (decoder_notices.cc): fixed-size
+  // entries, allocated once per connection, at most max_requests.
+  struct PendingRequest {
+    bool used = false;
+    uint32_t trid = 0;
+    std::array<char, 3> command{};
+    uint8_t key_size = 0;
+    std::array<char, 64> key{};  // longer keys are cut
+  };
+  std::vector<PendingRequest> requests_;
+  size_t requests_next_ = 0;  // the entry replaced next when all are in use
+  std::string last_listed_;   // the contact of the last LST: a BPR after it is about it
+  // While an SDG's P2P is handled: its recipients, which recipients_except()
+  // returns instead of the (switchboard-only) roster.
+  const std::vector<std::string>* sdg_recipients_ = nullptr;
 };
 
 }  // namespace rcds::proto::msnp

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "proto/msnp/decoder.h"
+#include "proto/msnp/msn_object.h"
 #include "proto/msnp/slp.h"
 
 namespace rcds::proto::msnp {
@@ -12,9 +13,28 @@ using flow::Direction;
 
 namespace {
 constexpr std::string_view kFileTransferGuid = "{5D3E02AB-6190-11D3-BBBB-00C04F795683}";
+constexpr std::string_view kObjectGuid = "{A4268EEC-FEC5-49E5-95C3-F126696BDBF6}";
 constexpr uint32_t kP2pAck = 0x02;
-constexpr uint32_t kP2pFileFlag = 0x10;  // also set in the WLM 2009 value 0x01000030
+constexpr uint32_t kP2pFileFlag = 0x10;    // also set in the WLM 2009 value 0x01000030
+constexpr uint32_t kP2pObjectFlag = 0x20;  // also set in the WLM 2009 value 0x01000020
 constexpr uint32_t kFooterFile = 2;
+constexpr uint32_t kFooterObject = 1;  // MSN object, old clients
+constexpr uint32_t kFooterEmoticon = 11;
+constexpr uint32_t kFooterPicture = 12;
+constexpr uint8_t kTfObject = 0x04;
+
+// The purpose an object data chunk's footer names, "" when it names none.
+std::string_view footer_purpose(uint32_t footer) {
+  if (footer == kFooterPicture) return "display_picture";
+  if (footer == kFooterEmoticon) return "emoticon";
+  if (footer == kFooterObject) return "object";
+  return "";
+}
+
+// The 4-byte all-zero "data preparation" message before object data (§9.1).
+bool is_data_preparation(std::string_view data) {
+  return data.size() == 4 && data == std::string_view("\0\0\0\0", 4);
+}
 constexpr uint8_t kTfFirst = 0x01;
 constexpr uint8_t kTfFile = 0x06;
 }  // namespace
@@ -24,7 +44,8 @@ struct MsnpDecoder::FileOut final : FileAssembly::Output {
   FileOut(MsnpDecoder& d, Timestamp t, Direction dir) : decoder(d), time(t), direction(dir) {}
   void on_piece(const FileAssembly& file, uint64_t offset, std::string_view bytes) override {
     decoder.emit(time, direction,
-                 FileData{file.transport(), file.id(), file.sender(), file.name(), offset, bytes});
+                 FileData{file.transport(), file.id(), file.sender(), file.name(), offset, bytes,
+                          file.purpose()});
   }
   void on_anomaly(const FileAssembly& file, TransferAnomaly::Kind kind, uint64_t bytes) override {
     decoder.transfer_anomaly(kind, file.id(), bytes, time, direction);
@@ -51,7 +72,11 @@ void MsnpDecoder::finish_all_files(std::string_view end, Timestamp time) {
     const Direction dir = sides_[0].raw ? Direction::kClientToServer : Direction::kServerToClient;
     finish_file(*msnftp_file_, end, time, dir);
   }
-  for (P2pFile& f : p2p_files_) finish_file(f.file, end, time, Direction::kClientToServer);
+  for (P2pFile& f : p2p_files_) {
+    // A session whose data went over a direct connection is reported there.
+    if (f.direct && f.file.next_offset() == 0) continue;
+    finish_file(f.file, end, time, Direction::kClientToServer);
+  }
 }
 
 // --- MSNFTP (§10.2) ---------------------------------------------------------
@@ -209,6 +234,11 @@ MsnpDecoder::P2pFile& MsnpDecoder::p2p_open(uint32_t session_id, std::string_vie
     return *existing;
   }
   if (p2p_files_.size() >= limits_.max_files) {
+    // Finished sessions are kept only to ignore late retransmissions: they
+    // make room first (a switchboard fetches many pictures and emoticons).
+    std::erase_if(p2p_files_, [](const P2pFile& f) { return f.file.finished(); });
+  }
+  if (p2p_files_.size() >= limits_.max_files) {
     transfer_anomaly(TransferAnomaly::Kind::kTooManyFiles, p2p_files_.front().file.id(), 0, time,
                      direction);
     finish_file(p2p_files_.front().file, "evicted", time, direction);
@@ -244,15 +274,23 @@ void MsnpDecoder::handle_p2p(const std::string& sender, const MimeMessage& mime,
   } else {
     return;
   }
-  if (data.empty()) return;  // ACKs, SYN/RAK without data
+  if (data.empty()) return;  // ACKs (v2: ACK/NAK TLVs only), SYN/RAK without data
   if (!v2) {
     if ((h1.flags & kP2pAck) != 0) return;
     if (h1.session_id == 0) {
       join_slp(sender, h1.identifier, false, h1.offset, h1.total_size, data, time, direction);
     } else {
       const bool file = (h1.flags & kP2pFileFlag) != 0 || footer == kFooterFile;
-      p2p_data(sender, h1.session_id, false, h1.offset, h1.total_size, file, data, time, direction);
+      std::string_view object = footer_purpose(footer);
+      if (object.empty() && (h1.flags & kP2pObjectFlag) != 0 && !file) object = "object";
+      p2p_data(sender, h1.session_id, false, h1.offset, h1.total_size, file, object, data, time,
+               direction);
     }
+    return;
+  }
+  if (v2_duplicate(sender, h2.base_id, data.size(), direction)) {
+    transfer_anomaly(TransferAnomaly::Kind::kP2pDuplicate, std::to_string(h2.session_id),
+                     data.size(), time, direction);
     return;
   }
   if (h2.session_id == 0) {
@@ -273,7 +311,24 @@ void MsnpDecoder::handle_p2p(const std::string& sender, const MimeMessage& mime,
     return;
   }
   const bool file = h2.tf == kTfFile || footer == kFooterFile;
-  p2p_data(sender, h2.session_id, true, h2.remaining, 0, file, data, time, direction);
+  std::string_view object = footer_purpose(footer);
+  if (object.empty() && h2.tf == kTfObject) object = "object";
+  p2p_data(sender, h2.session_id, true, h2.remaining, 0, file, object, data, time, direction);
+}
+
+bool MsnpDecoder::v2_duplicate(const std::string& sender, uint32_t base_id, size_t length,
+                               Direction direction) {
+  const size_t who = std::hash<std::string>{}(sender);
+  const auto dir = static_cast<uint8_t>(flow::index_of(direction));
+  for (const V2Seen& seen : v2_seen_) {
+    if (seen.used && seen.sender == who && seen.direction == dir && seen.base_id == base_id &&
+        seen.length == length) {
+      return true;
+    }
+  }
+  v2_seen_[v2_seen_next_] = V2Seen{who, base_id, static_cast<uint32_t>(length), dir, true};
+  v2_seen_next_ = (v2_seen_next_ + 1) % v2_seen_.size();
+  return false;
 }
 
 void MsnpDecoder::join_slp(const std::string& sender, uint32_t key, bool v2, uint64_t offset,
@@ -318,6 +373,13 @@ void MsnpDecoder::handle_slp(const std::string& sender, std::string_view text, b
                              Timestamp time, Direction direction) {
   SlpMessage slp;
   if (!parse_slp(text, slp)) return;
+  const std::string_view body_type = media_type(slp.content_type);
+  if (iequals(body_type, "application/x-msnmsgr-transreqbody") ||
+      iequals(body_type, "application/x-msnmsgr-transrespbody")) {
+    handle_transport(sender, slp.method, slp.status, slp.call_id, body_type, slp.body, time,
+                     direction);
+    return;
+  }
   P2pSignal signal;
   signal.sender = sender;
   signal.recipients = recipients_except(sender);
@@ -330,6 +392,17 @@ void MsnpDecoder::handle_slp(const std::string& sender, std::string_view text, b
   signal.euf_guid = header_value(slp.body, "EUF-GUID");
   signal.app_id = header_value(slp.body, "AppID");
   const bool file_offer = iequals(signal.euf_guid, kFileTransferGuid);
+  const bool object_offer = iequals(signal.euf_guid, kObjectGuid);
+  MsnObject object;
+  std::string object_xml;  // the descriptor the views of `object` point into
+  bool has_object = false;
+  if (object_offer) {
+    // Context = base64 of the <msnobj/>, usually with its NUL terminator.
+    if (base64_decode(header_value(slp.body, "Context"), object_xml)) {
+      while (!object_xml.empty() && object_xml.back() == '\0') object_xml.pop_back();
+      has_object = parse_msn_object(object_xml, object);
+    }
+  }
   if (file_offer) {
     FileContext context;
     if (parse_file_context(header_value(slp.body, "Context"), context)) {
@@ -345,8 +418,31 @@ void MsnpDecoder::handle_slp(const std::string& sender, std::string_view text, b
     P2pFile& f = p2p_open(id, v2 ? "p2p_v2" : "p2p_v1", sender, signal.file_name, signal.file_size,
                           time, direction);
     f.call_id = signal.call_id;
+  } else if (has_session && object_offer && signal.method == "INVITE") {
+    // The INVITE asks the object's owner (To:) for it: the data comes from there.
+    ObjectInfo info;
+    if (has_object) {
+      info.purpose = object_purpose(object.type);
+      info.creator = normalize_address(object.creator);
+      info.type = object.type;
+      info.size = object.size;
+      info.sha1d = object.sha1d;
+    }
+    signal.object_purpose = info.purpose;
+    signal.object_creator = info.creator;
+    signal.object_size = info.size;
+    signal.object_sha1d = info.sha1d;
+    P2pFile& f = p2p_open(id, v2 ? "p2p_v2" : "p2p_v1", signal.to, "", info.size, time, direction);
+    f.file.set_object(std::move(info));
+    f.call_id = signal.call_id;
   } else if (has_session && signal.method == "BYE") {
-    if (P2pFile* f = p2p_file(id)) finish_file(f->file, "slp_bye", time, direction);
+    if (P2pFile* f = p2p_file(id)) {
+      if (f->direct && f->file.next_offset() == 0) {
+        p2p_files_.erase(p2p_files_.begin() + (f - p2p_files_.data()));
+      } else {
+        finish_file(f->file, "slp_bye", time, direction);
+      }
+    }
   } else if (signal.status >= 300) {
     // Declined or failed: forget an offer that never carried data.
     const auto it = std::find_if(p2p_files_.begin(), p2p_files_.end(), [&](const P2pFile& f) {
@@ -357,19 +453,72 @@ void MsnpDecoder::handle_slp(const std::string& sender, std::string_view text, b
   emit(time, direction, std::move(signal));
 }
 
+void MsnpDecoder::handle_transport(const std::string& sender, std::string_view method, int status,
+                                   std::string_view call_id, std::string_view content_type,
+                                   std::string_view body, Timestamp time, Direction direction) {
+  P2pTransport t;
+  t.sender = sender;
+  t.recipients = recipients_except(sender);
+  t.method = method;
+  t.status = status;
+  t.body_type =
+      iequals(content_type, "application/x-msnmsgr-transreqbody") ? "transreq" : "transresp";
+  t.call_id = call_id;
+  parse_transport_body(body, t);
+  // The direct connection serves the session negotiated under the same Call-ID.
+  P2pFile* session = nullptr;
+  for (P2pFile& f : p2p_files_) {
+    if (!t.call_id.empty() && f.call_id == t.call_id) session = &f;
+  }
+  // A listening answer sends the data over the direct connection, which
+  // reports the file; this one then only reports what it carries itself.
+  if (session != nullptr && t.body_type == "transresp" && iequals(t.listening, "true")) {
+    session->direct = true;
+  }
+  if (session != nullptr) t.session_id = std::to_string(session->session_id);
+  if (session_ != nullptr) {
+    for (const std::string* nonce : {&t.nonce, &t.hashed_nonce}) {
+      if (nonce->empty()) continue;
+      MsnpSession::P2pNonce entry;
+      entry.nonce = *nonce;
+      entry.owner = owner_;
+      entry.session_id = t.session_id;
+      entry.call_id = t.call_id;
+      if (session != nullptr) {
+        entry.sender = session->file.sender();
+        entry.file_name = session->file.name();
+        entry.file_size = session->file.declared_size();
+      }
+      entry.sb_flow_id = info_.flow_id;
+      entry.time = time;
+      if (!session_->note_nonce(std::move(entry))) {
+        anomaly(MsnpAnomaly::kSessionTableFull, 0, time, direction);
+      }
+    }
+  }
+  emit(time, direction, std::move(t));
+}
+
 void MsnpDecoder::p2p_data(const std::string& sender, uint32_t session, bool v2, uint64_t where,
-                           uint64_t total, bool file_hint, std::string_view data, Timestamp time,
-                           Direction direction) {
+                           uint64_t total, bool file_hint, std::string_view object_hint,
+                           std::string_view data, Timestamp time, Direction direction) {
   P2pFile* f = p2p_file(session);
+  // The object's data-preparation message (TotalSize 4, all zero) is no data.
+  const bool preparation = is_data_preparation(data) && (v2 ? where == 0 : total == 4);
   if (f == nullptr) {
     // Data of a session whose INVITE was not seen: kept when it says it is
-    // a file; MSN objects (pictures, emoticons) are not files.
-    if (!file_hint) return;
+    // a file or an MSN object.
+    if (!file_hint && object_hint.empty()) return;
+    if (preparation && !file_hint) return;
     f = &p2p_open(session, v2 ? "p2p_v2" : "p2p_v1", sender, "", v2 ? 0 : total, time, direction);
+    if (!file_hint) f->file.set_object(ObjectInfo{object_hint, "", 0, 0, ""});
   }
   FileAssembly& file = f->file;
   if (file.finished()) return;  // retransmission after the end
-  uint64_t offset = where;      // v1: the header's Offset
+  if (preparation && file.is_object() && file.next_offset() == 0 && file.declared_size() != 4) {
+    return;
+  }
+  uint64_t offset = where;  // v1: the header's Offset
   if (v2) {
     // `where` is the remaining-bytes value; the offset follows from the size.
     // A remaining count beyond any file is nonsense: placed by the running offset.

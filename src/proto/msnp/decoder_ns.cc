@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "proto/msnp/decoder.h"
+#include "proto/msnp/xml_scan.h"
 
 namespace rcds::proto::msnp {
 
@@ -13,36 +14,6 @@ namespace {
 
 bool is_account(std::string_view token) { return token.find('@') != std::string_view::npos; }
 
-// The text between <tag> and </tag> in `xml`, "" when absent.
-std::string_view xml_element(std::string_view xml, std::string_view tag) {
-  const std::string open = "<" + std::string(tag) + ">";
-  const std::string close = "</" + std::string(tag) + ">";
-  const size_t start = xml.find(open);
-  if (start == std::string_view::npos) return {};
-  const size_t from = start + open.size();
-  const size_t end = xml.find(close, from);
-  if (end == std::string_view::npos) return {};
-  return xml.substr(from, end - from);
-}
-
-// The value of attribute `name="..."` in one XML tag.
-std::string_view xml_attribute(std::string_view tag, std::string_view name) {
-  size_t pos = 0;
-  while ((pos = tag.find(name, pos)) != std::string_view::npos) {
-    const bool starts = pos > 0 && (tag[pos - 1] == ' ' || tag[pos - 1] == '\t');
-    const size_t eq = pos + name.size();
-    if (starts && eq + 1 < tag.size() && tag[eq] == '=' &&
-        (tag[eq + 1] == '"' || tag[eq + 1] == '\'')) {
-      const char quote = tag[eq + 1];
-      const size_t end = tag.find(quote, eq + 2);
-      if (end == std::string_view::npos) return {};
-      return tag.substr(eq + 2, end - eq - 2);
-    }
-    pos = eq;
-  }
-  return {};
-}
-
 }  // namespace
 
 void MsnpDecoder::handle_contacts(Direction direction, const Command& cmd, ByteView payload,
@@ -51,10 +22,19 @@ void MsnpDecoder::handle_contacts(Direction direction, const Command& cmd, ByteV
   const std::string_view p0 = cmd.param(0);
   const std::string_view p1 = cmd.param(1);
 
+  // Every numbered request waits for its answer (a reply with its TrID, or
+  // an error: command_error); decoder_notices.cc.
+  if (c2s) {
+    track_request(cmd, payload, time);
+  } else {
+    answer_request(cmd);
+  }
   if (cmd.is("SDG") || cmd.is("NFY") || cmd.is("PUT") || cmd.is("DEL")) {
     handle_msnp21(direction, cmd, payload, time);  // MSNP21 (§11), msnp21.cc
     return;
   }
+  // NOT, IPG, UUN/UBN, FQY, BPR, PRP PHx, SBP and groups: decoder_notices.cc.
+  if (handle_notice(direction, cmd, payload, time) || handle_groups(direction, cmd, time)) return;
   if (cmd.is("VER")) {
     if (c2s) {
       offered_versions_.clear();
@@ -175,8 +155,8 @@ void MsnpDecoder::handle_contacts(Direction direction, const Command& cmd, ByteV
     if (payload.empty()) return;
     const std::string_view xml = as_chars(payload);
     emit(time, direction,
-         PersonalMessage{c2s ? owner_ : normalize_address(p0), std::string(xml_element(xml, "PSM")),
-                         ""});
+         PersonalMessage{c2s ? owner_ : normalize_address(p0),
+                         std::string(xml::element(xml, "PSM")), ""});
   } else if (c2s && ((cmd.is("PRP") && p1 == "MFN" && cmd.count >= 3) ||
                      (cmd.is("REA") && cmd.count >= 3))) {
     emit(time, direction, PersonalMessage{owner_, "", url_decode(cmd.params[2])});
@@ -196,6 +176,7 @@ void MsnpDecoder::handle_contacts(Direction direction, const Command& cmd, ByteV
       change.friendly_name = url_decode(p1);
       change.lists = cmd.params[2];
     }
+    last_listed_ = change.contact;  // a BPR line after it is about this contact
     if (!change.contact.empty()) emit(time, direction, std::move(change));
   } else if (cmd.is("ADD") || cmd.is("ADC") || cmd.is("REM")) {
     // ADD trid LIST [serial] account friendly; ADC trid LIST N=account [F=name];
@@ -225,30 +206,18 @@ void MsnpDecoder::handle_contacts(Direction direction, const Command& cmd, ByteV
     // <ml><d n="domain"><c n="local" l="bits" t="netid" [f="name"]/></d></ml>
     const bool pushed = !c2s && p0 == "0";
     if (!c2s && !pushed) return;
-    const std::string_view xml = as_chars(payload);
-    size_t d = 0;
-    while ((d = xml.find("<d ", d)) != std::string_view::npos) {
-      const size_t d_end = xml.find('>', d);
-      if (d_end == std::string_view::npos) break;
-      const std::string_view domain = xml_attribute(xml.substr(d, d_end - d), "n");
-      const size_t close = std::min(xml.find("</d>", d_end), xml.size());
-      size_t c = d_end;
-      while ((c = xml.find("<c ", c)) != std::string_view::npos && c < close) {
-        const size_t c_end = std::min(xml.find('>', c), close);
-        const std::string_view tag = xml.substr(c, c_end - c);
-        ContactChange change;
-        change.op = cmd.is("RML") ? ContactChange::Op::kRemoved
-                    : pushed      ? ContactChange::Op::kAddedBy
-                                  : ContactChange::Op::kAdded;
-        change.contact =
-            normalize_address(std::string(xml_attribute(tag, "n")) + "@" + std::string(domain));
-        change.lists = xml_attribute(tag, "l");
-        change.friendly_name = url_decode(xml_attribute(tag, "f"));
-        emit(time, direction, std::move(change));
-        c = c_end;
-      }
-      d = d_end;
-    }
+    xml::for_each_ml_contact(as_chars(payload), [&](std::string_view local, std::string_view domain,
+                                                    std::string_view tag) {
+      ContactChange change;
+      change.op = cmd.is("RML") ? ContactChange::Op::kRemoved
+                  : pushed      ? ContactChange::Op::kAddedBy
+                                : ContactChange::Op::kAdded;
+      change.contact = normalize_address(std::string(local) + "@" + std::string(domain));
+      change.lists = xml::attribute(tag, "l");
+      change.friendly_name = url_decode(xml::attribute(tag, "f"));
+      emit(time, direction, std::move(change));
+      return true;
+    });
   }
 }
 

@@ -145,6 +145,12 @@ json event_fields(const EventBody& body) {
                  {"app_id", e.app_id},
                  {"file_name", e.file_name},
                  {"file_size", e.file_size}};
+            if (!e.object_purpose.empty()) {
+              j["object_purpose"] = e.object_purpose;
+              j["object_creator"] = e.object_creator;
+              j["object_size"] = e.object_size;
+              j["object_sha1d"] = e.object_sha1d;
+            }
           },
           [&](const LoginProfile& e) {
             j = {{"account", e.account},
@@ -171,6 +177,7 @@ json event_fields(const EventBody& body) {
                  {"file_name", std::string(e.file_name)},
                  {"offset", e.offset},
                  {"length", e.bytes.size()},
+                 {"purpose", std::string(e.purpose)},
                  {"data_base64", base64(e.bytes)}};
           },
           [&](const FileComplete& e) {
@@ -183,12 +190,113 @@ json event_fields(const EventBody& body) {
                  {"missing", e.missing},
                  {"complete", e.complete},
                  {"sha256", e.sha256},
-                 {"end", e.end}};
+                 {"end", e.end},
+                 {"purpose", e.purpose}};
+            if (!e.object_sha1d.empty() || !e.object_creator.empty()) {
+              j["object_creator"] = e.object_creator;
+              j["object_type"] = e.object_type;
+              j["object_size"] = e.object_size;
+              j["object_sha1d"] = e.object_sha1d;
+              j["sha1_base64"] = e.sha1_base64;
+              j["sha1d_match"] = e.sha1d_match;
+            }
           },
           [&](const TransferAnomaly& e) {
             j = {{"anomaly", std::string(name_of(e.kind))},
                  {"transfer_id", e.transfer_id},
                  {"bytes", e.bytes}};
+          },
+          [&](const P2pTransport& e) {
+            j = {{"sender", e.sender},
+                 {"recipients", e.recipients},
+                 {"method", e.method},
+                 {"status", e.status},
+                 {"body_type", e.body_type},
+                 {"call_id", e.call_id},
+                 {"session_id", e.session_id},
+                 {"bridges", e.bridges},
+                 {"conn_type", e.conn_type},
+                 {"net_id", e.net_id},
+                 {"upnp_nat", e.upnp_nat},
+                 {"icf", e.icf},
+                 {"listening", e.listening},
+                 {"external_addrs", e.external_addrs},
+                 {"external_port", e.external_port},
+                 {"internal_addrs", e.internal_addrs},
+                 {"internal_port", e.internal_port},
+                 {"nonce", e.nonce},
+                 {"hashed_nonce", e.hashed_nonce},
+                 {"reversed", e.reversed}};
+          },
+          [&](const P2pDirectHandshake& e) {
+            j = {{"nonce", e.nonce},           {"hashed_nonce", e.hashed_nonce},
+                 {"matched", e.matched},       {"sb_flow_id", e.sb_flow_id},
+                 {"session_id", e.session_id}, {"call_id", e.call_id},
+                 {"sender", e.sender},         {"file_name", e.file_name}};
+          },
+          [&](const CommandError& e) {
+            j = {{"command", e.command},
+                 {"code", e.code},
+                 {"key", e.key},
+                 {"trid", e.trid},
+                 {"payload_size", e.payload_size}};
+          },
+          [&](const DeliveryReport& e) {
+            j = {{"account", e.account}, {"trid", e.trid}, {"acked", e.acked}};
+          },
+          [&](const Alert& e) {
+            j = {{"account", e.account},       {"id", e.id},
+                 {"site_id", e.site_id},       {"site_url", e.site_url},
+                 {"action_url", e.action_url}, {"subscription_url", e.subscription_url},
+                 {"alert_text", e.alert_text}};
+          },
+          [&](const PagerMessage& e) {
+            j = {{"sender", e.sender},
+                 {"recipients", e.recipients},
+                 {"text", std::string(e.text)},
+                 {"size", e.size}};
+          },
+          [&](const MailNotification& e) {
+            j = {{"kind", std::string(name_of(e.kind))}, {"account", e.account}};
+            auto put = [&](const char* key, const std::string& value) {
+              if (!value.empty()) j[key] = value;
+            };
+            put("inbox_unread", e.inbox_unread);
+            put("folders_unread", e.folders_unread);
+            put("from", e.from);
+            put("from_address", e.from_address);
+            put("subject", e.subject);
+            put("dest_folder", e.dest_folder);
+            put("src_folder", e.src_folder);
+            put("message_delta", e.message_delta);
+          },
+          [&](const OfflineMessage& e) {
+            j = {{"sender", e.sender},     {"recipients", e.recipients}, {"nick", e.nick},
+                 {"received", e.received}, {"message_id", e.message_id}, {"size", e.size}};
+          },
+          [&](const SystemMessage& e) {
+            j = {{"system_type", e.type}, {"arg", e.arg}};
+          },
+          [&](const ContactGroup& e) {
+            j = {{"op", std::string(name_of(e.op))}, {"group_id", e.group_id}, {"name", e.name}};
+          },
+          [&](const ContactProperty& e) {
+            j = {{"account", e.account},
+                 {"property", e.property},
+                 {"value", e.value},
+                 {"self", e.self},
+                 {"via", e.via}};
+            if (!e.contact_id.empty()) j["contact_id"] = e.contact_id;
+          },
+          [&](const NetworkLookup& e) {
+            j = {{"answer", e.answer}, {"account", e.account}, {"network_id", e.network_id}};
+          },
+          [&](const UserNotification& e) {
+            j = {{"incoming", e.incoming},
+                 {"account", e.account},
+                 {"notification_type", e.type},
+                 {"size", e.size},
+                 {"data", std::string(e.data)}};
           },
       },
       body);

@@ -17,6 +17,6 @@ nlohmann::json event_fields(const EventBody& body);
 
 // Keys of event_fields() that carry content of the communication rather than
 // information about it.
-inline constexpr std::string_view kContentFields[] = {"text", "data", "data_base64"};
+inline constexpr std::string_view kContentFields[] = {"text", "data", "data_base64", "subject"};
 
 }  // namespace rcds::proto::msnp

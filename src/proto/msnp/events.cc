@@ -5,11 +5,43 @@ namespace rcds::proto::msnp {
 std::string_view event_name(const EventBody& body) {
   // Indexed like the EventBody alternatives; a static_assert keeps them in step.
   static constexpr std::string_view kNames[] = {
-      "login_attempt",    "login_result",  "redirect",        "logout",        "presence",
-      "personal_message", "contact",       "sb_referral",     "sb_invitation", "sb_call",
-      "joined",           "left",          "message",         "typing",        "datacast",
-      "file_invitation",  "p2p",           "login_profile",   "msnftp",        "anomaly",
-      "file_data",        "file_complete", "transfer_anomaly"};
+      "login_attempt",
+      "login_result",
+      "redirect",
+      "logout",
+      "presence",
+      "personal_message",
+      "contact",
+      "sb_referral",
+      "sb_invitation",
+      "sb_call",
+      "joined",
+      "left",
+      "message",
+      "typing",
+      "datacast",
+      "file_invitation",
+      "p2p",
+      "login_profile",
+      "msnftp",
+      "anomaly",
+      "file_data",
+      "file_complete",
+      "transfer_anomaly",
+      "p2p_transport",
+      "p2p_direct",
+      "command_error",
+      "delivery",
+      "alert",
+      "pager_message",
+      "mail",
+      "oim",
+      "system_message",
+      "group",
+      "contact_property",
+      "network_lookup",
+      "user_notification",
+  };
   static_assert(std::size(kNames) == std::variant_size_v<EventBody>);
   return kNames[body.index()];
 }
@@ -60,6 +92,10 @@ std::string_view name_of(TransferAnomaly::Kind kind) {
       return "slp_dropped";
     case TransferAnomaly::Kind::kChunkedDropped:
       return "chunked_message_dropped";
+    case TransferAnomaly::Kind::kP2pPacketTooLarge:
+      return "p2p_packet_too_large";
+    case TransferAnomaly::Kind::kP2pDuplicate:
+      return "p2p_duplicate";
   }
   return "";
 }
@@ -88,6 +124,32 @@ std::string_view name_of(ParticipantJoined::How how) {
       return "present";
     case ParticipantJoined::How::kJoined:
       return "joined";
+  }
+  return "";
+}
+
+std::string_view name_of(MailNotification::Kind kind) {
+  switch (kind) {
+    case MailNotification::Kind::kInitial:
+      return "initial";
+    case MailNotification::Kind::kNew:
+      return "new";
+    case MailNotification::Kind::kActivity:
+      return "activity";
+  }
+  return "";
+}
+
+std::string_view name_of(ContactGroup::Op op) {
+  switch (op) {
+    case ContactGroup::Op::kListed:
+      return "listed";
+    case ContactGroup::Op::kAdded:
+      return "added";
+    case ContactGroup::Op::kRemoved:
+      return "removed";
+    case ContactGroup::Op::kRenamed:
+      return "renamed";
   }
   return "";
 }

@@ -40,6 +40,10 @@ struct EventContext {
   bool tunnelled = false;
   std::string gateway_session = {};
   std::string tunnel_server = {};
+  // HTTP proxy headers of the tunnel's requests (§12 IRI), first seen per
+  // tunnel: "Via: v; X-Forwarded-For: x; Forwarded: f" (those present, at
+  // most 512 bytes), "" when none.
+  std::string proxy = {};
 };
 
 // Client → NS/DS `USR trid <scheme> I <account>` (MSNP.md §4): someone tries to log in.
@@ -241,6 +245,12 @@ struct P2pSignal {
   std::string app_id;      // AppID: (2 = file transfer)
   std::string file_name;   // from the file-transfer Context, UTF-8; "" otherwise
   uint64_t file_size = 0;  // from the file-transfer Context
+  // MSN object INVITE ({A4268EEC-...}): the <msnobj/> of its Context (IRI:
+  // what is fetched, from whom); "" / 0 otherwise.
+  std::string object_purpose = {};  // display_picture, emoticon, wink, voice_clip, object
+  std::string object_creator = {};
+  uint64_t object_size = 0;
+  std::string object_sha1d = {};
 };
 
 // NS login profile (`MSG Hotmail Hotmail` text/x-msmsgsprofile, §4.2).
@@ -279,6 +289,9 @@ struct FileData {
   std::string_view file_name;    // "" when unknown on this connection (view!)
   uint64_t offset = 0;           // of bytes[0] in the file
   std::string_view bytes;        // file content (view!)
+  // What the bytes are: "file", or an MSN object from its msnobj Type
+  // (§9.3): "display_picture", "emoticon", "wink", "voice_clip", "object".
+  std::string_view purpose = "file";
 };
 
 // The end of a reconstructed file: what arrived and its SHA-256.
@@ -287,23 +300,35 @@ struct FileComplete {
   std::string transfer_id;  // as FileData
   std::string sender;
   std::string file_name;
-  uint64_t declared_size = 0;  // FIL / Context / P2P TotalSize, 0 if unknown
-  uint64_t received = 0;       // bytes delivered in order (duplicates not counted)
-  uint64_t missing = 0;        // bytes lost in holes (gaps, chunks never seen)
-  bool complete = false;       // every declared byte received, no hole
-  std::string sha256;          // hex of the received bytes in order; "" without content
-  std::string end;             // "data" (all bytes seen), "bye", "cancel", "slp_bye", "closed"
+  uint64_t declared_size = 0;    // FIL / Context / P2P TotalSize, 0 if unknown
+  uint64_t received = 0;         // bytes delivered in order (duplicates not counted)
+  uint64_t missing = 0;          // bytes lost in holes (gaps, chunks never seen)
+  bool complete = false;         // every declared byte received, no hole
+  std::string sha256;            // hex of the received bytes in order; "" without content
+  std::string end;               // "data" (all bytes seen), "bye", "cancel", "slp_bye", "closed"
+  std::string purpose = "file";  // as FileData
+  // MSN objects (§9.3 EUF-GUID {A4268EEC-...}): the <msnobj/> descriptor of
+  // the INVITE's Context, and whether its SHA1D is base64(SHA-1(received
+  // bytes)). Empty/0/false for files and when the descriptor was not seen.
+  std::string object_creator = {};
+  int object_type = 0;       // msnobj Type: 2 emoticon, 3 display picture, 8 wink, 11 voice clip
+  uint64_t object_size = 0;  // msnobj Size
+  std::string object_sha1d = {};  // msnobj SHA1D (base64 SHA-1 of the data)
+  std::string sha1_base64 = {};   // base64 SHA-1 of the received bytes ("" without content)
+  bool sha1d_match = false;       // object_sha1d == sha1_base64 (content seen, descriptor known)
 };
 
 // A problem with a file or chunked message; facts about the input, not fatal.
 struct TransferAnomaly {
   enum class Kind : uint8_t {
-    kOverlap,         // a piece repeats bytes already delivered (dropped)
-    kHole,            // bytes never seen; the file continues after them
-    kTooManyFiles,    // per-connection transfer table full; oldest dropped
-    kBadBlock,        // MSNFTP block with an unknown flag: rest of the stream ignored
-    kSlpDropped,      // a multi-chunk SLP message could not be joined
-    kChunkedDropped,  // a chunked MSG (§8.5) could not be joined
+    kOverlap,            // a piece repeats bytes already delivered (dropped)
+    kHole,               // bytes never seen; the file continues after them
+    kTooManyFiles,       // per-connection transfer table full; oldest dropped
+    kBadBlock,           // MSNFTP block with an unknown flag: rest of the stream ignored
+    kSlpDropped,         // a multi-chunk SLP message could not be joined
+    kChunkedDropped,     // a chunked MSG (§8.5) could not be joined
+    kP2pPacketTooLarge,  // a direct-connection packet length beyond the bound: stream ignored
+    kP2pDuplicate,       // a P2P v2 packet repeating a transport sequence number (dropped)
   };
   Kind kind = Kind::kHole;
   std::string transfer_id;  // file transfer id or Message-ID
@@ -317,12 +342,175 @@ struct DecoderAnomaly {
   uint64_t bytes = 0;  // bytes involved (skipped, missing, declared length)
 };
 
+// An MSNSLP transreq/transresp (§9.3): one side proposes a direct TCP
+// connection (application/x-msnmsgr-transreqbody) or answers where it
+// listens (transrespbody). Identity data (advertised addresses, NAT): it is
+// emitted whether or not content is wanted on the connection.
+struct P2pTransport {
+  std::string sender;
+  std::vector<std::string> recipients;
+  std::string method;      // INVITE, ... ("" for responses)
+  int status = 0;          // 200, ... for responses, 0 for requests
+  std::string body_type;   // "transreq" or "transresp"
+  std::string call_id;     // Call-ID: of the P2P session it belongs to
+  std::string session_id;  // SessionID of that session when known on this connection, else ""
+  std::string bridges;     // Bridges: "TCPv1", "TRUDPv1 TCPv1", ...
+  std::string conn_type;   // Conn-Type: "Direct-Connect", "IP-Restrict-NAT", ...
+  std::string net_id;      // NetID:
+  std::string upnp_nat;    // UPnPNat: "true"/"false"
+  std::string icf;         // ICF: "true"/"false"
+  std::string listening;   // Listening: "true"/"false" (transresp)
+  std::vector<std::string> external_addrs;  // IPv4External-Addrs (space-separated list)
+  uint16_t external_port = 0;               // IPv4External-Port
+  std::vector<std::string> internal_addrs;  // IPv4Internal-Addrs
+  uint16_t internal_port = 0;               // IPv4Internal-Port
+  std::string nonce;                        // Nonce: "{GUID}" (upper case)
+  std::string hashed_nonce;                 // Hashed-Nonce: "{GUID}" of SHA-1(nonce bytes)
+  bool reversed = false;                    // WLM 2009 sent reversed names (srddA-lanretxE4vPI)
+};
+
+// The nonce handshake opening a direct P2P connection (TCPv1 bridge, §9.3):
+// a flags-0x100 packet whose 16 ack bytes carry the nonce GUID.
+struct P2pDirectHandshake {
+  std::string nonce;         // "{GUID}" as it would appear in Nonce:
+  std::string hashed_nonce;  // "{GUID}" of SHA-1 of the 16 nonce bytes (Hashed-Nonce:)
+  bool matched = false;      // a switchboard transreq/transresp on this worker named it
+  uint64_t sb_flow_id = 0;   // that switchboard connection
+  std::string session_id;    // the P2P session negotiated there ("" if unknown)
+  std::string call_id;
+  std::string sender;     // who sends the session's data (the INVITE's sender for files)
+  std::string file_name;  // from the session's Context
+};
+
+// An error `nnn trid [len]` (§14) answering a client request other than the
+// login's USR (LoginResult) and a switchboard CAL (SwitchboardCall). The
+// request comes from the connection's TrID map (bounded, see DecoderLimits).
+struct CommandError {
+  std::string command;        // the request ("ADC", "XFR", ...); "" when it was not seen
+  int code = 0;               // the three-digit error
+  std::string key;            // the request's key parameter: an account (ADD/ADC/ADL/FQY/...),
+                              // a group name or id (ADG/RMG/REG), else its first parameter
+  std::string trid;           // as written on the wire
+  uint64_t payload_size = 0;  // bytes of the XML payload (MSNP13+ `nnn trid len`), 0 if none
+};
+
+// SB `ACK trid` / `NAK trid` answering the client's `MSG trid A|N|D len`
+// (§7.2): the server's delivery result for the owner's message.
+struct DeliveryReport {
+  std::string account;  // the connection owner (the message's sender)
+  std::string trid;     // of the acknowledged MSG
+  bool acked = false;   // ACK (delivered) or NAK (not delivered)
+};
+
+// NS `NOT len` (§2.1): an XML alert pushed by the server (MSN Alerts, site
+// notices). Not user-authored: identity-level IRI, reported for every owner.
+struct Alert {
+  std::string account;           // the owner it was sent to
+  std::string id;                // <NOTIFICATION id=...>
+  std::string site_id;           // siteid=
+  std::string site_url;          // siteurl=
+  std::string action_url;        // <ACTION url=...>
+  std::string subscription_url;  // <SUBSCR url=...>
+  std::string alert_text;        // <TEXT>...</TEXT> as sent (XML escapes kept)
+};
+
+// NS `IPG len` (§2.1): a pager / mobile message to the owner. Content: the
+// payload is parsed only when wanted; otherwise only its size is known.
+struct PagerMessage {
+  std::string sender;                   // <FROM name=...> ("" when not parsed)
+  std::vector<std::string> recipients;  // the owner
+  std::string_view text;                // <TEXT> as sent, "" unless wanted (view!)
+  uint64_t size = 0;                    // payload bytes
+};
+
+// NS `MSG Hotmail Hotmail` e-mail notifications (§8.4): Hotmail counters and
+// new-mail headers. The subject is content-like: only when content is wanted.
+struct MailNotification {
+  enum class Kind : uint8_t {
+    kInitial,   // text/x-msmsgsinitialemailnotification: Inbox-Unread, Folders-Unread
+    kNew,       // text/x-msmsgsemailnotification: From, From-Addr, Subject, Dest-Folder
+    kActivity,  // text/x-msmsgsactivemailnotification: Src-/Dest-Folder, Message-Delta
+  };
+  Kind kind = Kind::kInitial;
+  std::string account;         // the owner
+  std::string inbox_unread;    // Inbox-Unread (initial), "" if absent
+  std::string folders_unread;  // Folders-Unread (initial)
+  std::string from;            // From: display name (new mail)
+  std::string from_address;    // From-Addr (new mail)
+  std::string subject;         // Subject as sent (often RFC 2047), "" unless content wanted
+  std::string dest_folder;     // Dest-Folder (new mail, activity)
+  std::string src_folder;      // Src-Folder (activity)
+  std::string message_delta;   // Message-Delta (activity)
+};
+std::string_view name_of(MailNotification::Kind kind);
+
+// One offline IM waiting for the owner: an <M> of the `Mail-Data:` XML of a
+// text/x-msmsgsinitialmdatanotification or text/x-msmsgsoimnotification
+// (§8.4). The OIM body is fetched over HTTPS (not visible).
+struct OfflineMessage {
+  std::string sender;                   // <E> (lower-cased)
+  std::vector<std::string> recipients;  // the owner
+  std::string nick;                     // <N> as sent (RFC 2047 encoded-word kept)
+  std::string received;                 // <RT> (time the server received it)
+  std::string message_id;               // <I>
+  std::string size;                     // <SZ>, "" if absent
+};
+
+// NS application/x-msmsgssystemmessage (§8.4): e.g. Type 1 = the server goes
+// down for maintenance in Arg1 minutes.
+struct SystemMessage {
+  std::string type;  // Type:
+  std::string arg;   // Arg1:
+};
+
+// Contact groups (§6): LSG snapshot lines, and the server's answers to the
+// owner's ADG (added), RMG (removed) and REG (renamed).
+struct ContactGroup {
+  enum class Op : uint8_t { kListed, kAdded, kRemoved, kRenamed };
+  Op op = Op::kListed;
+  std::string group_id;  // number (MSNP2-9) or GUID (MSNP10+)
+  std::string name;      // URL-decoded, "" for a removal
+};
+std::string_view name_of(ContactGroup::Op op);
+
+// Contact properties (§5, §6): phone numbers of contacts (BPR), of the owner
+// (PRP PHH/PHW/PHM), and the owner's local renames of contacts (SBP).
+struct ContactProperty {
+  std::string account;     // whose: a contact's account, the owner for PRP; "" for SBP by GUID
+  std::string contact_id;  // SBP: the contact GUID, "" otherwise
+  std::string property;    // PHH PHW PHM MOB MBE MFN ...
+  std::string value;       // URL-decoded
+  bool self = false;       // the owner's own property (PRP)
+  std::string via;         // "BPR", "PRP", "SBP"
+};
+
+// FQY (MSNP13-18, §2.1): a federated/network lookup of an account, by the
+// client (query) or answered by the server with the account's network.
+struct NetworkLookup {
+  bool answer = false;  // server FQY
+  std::string account;  // <c n> @ <d n>, lower-cased
+  int network_id = 0;   // t= (1 Windows Live, 32 Yahoo!, ...), 0 if absent
+};
+
+// UUN (client → a contact) / UBN (a contact → client), MSNP13+ (§2.1): a
+// notification payload between endpoints (e.g. shared-folder or P2P hints).
+// The payload is content: only when wanted.
+struct UserNotification {
+  bool incoming = false;  // UBN
+  std::string account;    // the peer: UUN target, UBN sender (lower-cased)
+  std::string type;       // the command's type token
+  uint64_t size = 0;      // payload bytes (known even when skipped)
+  std::string_view data;  // the payload, "" unless content wanted (view!)
+};
+
 using EventBody =
     std::variant<LoginAttempt, LoginResult, Redirect, Logout, Presence, PersonalMessage,
                  ContactChange, SwitchboardReferral, SwitchboardInvitation, SwitchboardCall,
                  ParticipantJoined, ParticipantLeft, InstantMessage, Typing, Datacast,
                  FileInvitation, P2pSignal, LoginProfile, MsnftpTransfer, DecoderAnomaly, FileData,
-                 FileComplete, TransferAnomaly>;
+                 FileComplete, TransferAnomaly, P2pTransport, P2pDirectHandshake, CommandError,
+                 DeliveryReport, Alert, PagerMessage, MailNotification, OfflineMessage,
+                 SystemMessage, ContactGroup, ContactProperty, NetworkLookup, UserNotification>;
 
 // Stable event names ("login_attempt", "message", ...), indexed like EventBody.
 std::string_view event_name(const EventBody& body);
@@ -331,6 +519,11 @@ struct MsnpEvent {
   EventContext context;
   EventBody body;
 };
+
+// flow::StreamInfo::protocol of direct P2P connections (p2p_direct.h): a
+// sink asked wants_content() for one whose owner is unknown knows that its
+// nonce matched no switchboard negotiation.
+inline constexpr std::string_view kP2pDirectProtocol = "msnp_p2p";
 
 // Receives events, one virtual call per event.
 class MsnpEventSink {

@@ -4,12 +4,15 @@
 
 #include <algorithm>
 
+#include "util/base64.h"
+
 namespace rcds::proto::msnp {
 
 // --- Sha256 -------------------------------------------------------------------
 
-Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
-  if (ctx_ != nullptr && EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1) {
+Sha256::Sha256(Algorithm algorithm) : ctx_(EVP_MD_CTX_new()) {
+  const EVP_MD* md = algorithm == Algorithm::kSha1 ? EVP_sha1() : EVP_sha256();
+  if (ctx_ != nullptr && EVP_DigestInit_ex(ctx_, md, nullptr) != 1) {
     EVP_MD_CTX_free(ctx_);
     ctx_ = nullptr;
   }
@@ -30,20 +33,26 @@ void Sha256::update(std::string_view bytes) {
   if (ctx_ != nullptr && !bytes.empty()) EVP_DigestUpdate(ctx_, bytes.data(), bytes.size());
 }
 
-std::string Sha256::hex() {
+std::string Sha256::digest() {
   if (ctx_ == nullptr) return "";
-  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned char bytes[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  const bool ok = EVP_DigestFinal_ex(ctx_, digest, &length) == 1;
+  const bool ok = EVP_DigestFinal_ex(ctx_, bytes, &length) == 1;
   EVP_MD_CTX_free(ctx_);
   ctx_ = nullptr;
   if (!ok) return "";
+  return std::string(reinterpret_cast<const char*>(bytes), length);
+}
+
+std::string Sha256::hex() {
+  const std::string bytes = digest();
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  out.reserve(2 * length);
-  for (unsigned int i = 0; i < length; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 0xF]);
+  out.reserve(2 * bytes.size());
+  for (const char c : bytes) {
+    const auto b = static_cast<uint8_t>(c);
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 0xF]);
   }
   return out;
 }
@@ -65,6 +74,7 @@ void FileAssembly::deliver(uint64_t offset, std::string_view bytes, Output& out)
   if (bytes.empty()) return;
   if (content_) {
     hash_.update(bytes);
+    if (sha1_) sha1_->update(bytes);
     out.on_piece(*this, offset, bytes);
   }
   received_ += bytes.size();
@@ -92,6 +102,15 @@ void FileAssembly::add(uint64_t offset, std::string_view bytes, Output& out) {
   if (finished_ || bytes.empty()) return;
   if (offset > limits_.max_file || bytes.size() > limits_.max_file - offset) {
     out.on_anomaly(*this, TransferAnomaly::Kind::kHole, bytes.size());
+    return;
+  }
+  if (!content_) {
+    // Counted only: nothing is held back (copied) for a non-target.
+    const uint64_t end = offset + bytes.size();
+    if (end > next_) {
+      received_ += end - std::max(offset, next_);
+      next_ = end;
+    }
     return;
   }
   if (offset <= next_) {
@@ -171,7 +190,21 @@ FileComplete FileAssembly::finish(std::string_view end, Output& out) {
   done.complete = missing_ == 0 && declared_ != 0 && received_ == declared_;
   if (content_) done.sha256 = hash_.hex();
   done.end = std::string(end);
+  if (object_) {
+    done.purpose = std::string(object_->purpose);
+    done.object_creator = object_->creator;
+    done.object_type = object_->type;
+    done.object_size = object_->size;
+    done.object_sha1d = object_->sha1d;
+    if (content_ && sha1_) done.sha1_base64 = base64(sha1_->digest());
+    done.sha1d_match = !done.sha1_base64.empty() && done.sha1_base64 == done.object_sha1d;
+  }
   return done;
+}
+
+void FileAssembly::set_object(ObjectInfo object) {
+  object_ = std::move(object);
+  if (!sha1_ && received_ == 0) sha1_.emplace(Sha256::Algorithm::kSha1);
 }
 
 }  // namespace rcds::proto::msnp

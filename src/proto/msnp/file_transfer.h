@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,11 +21,13 @@ struct evp_md_ctx_st;
 
 namespace rcds::proto::msnp {
 
-// Incremental SHA-256 over OpenSSL's EVP interface. Move-only; a failed
-// allocation leaves it invalid (hex() then returns "").
+// Incremental SHA-256 (or, with kSha1, SHA-1: the msnobj SHA1D of §9.3)
+// over OpenSSL's EVP interface. Move-only; a failed allocation leaves it
+// invalid (hex() and digest() then return "").
 class Sha256 {
  public:
-  Sha256();
+  enum class Algorithm : uint8_t { kSha256, kSha1 };
+  explicit Sha256(Algorithm algorithm = Algorithm::kSha256);
   ~Sha256();
   Sha256(Sha256&& other) noexcept : ctx_(other.ctx_) { other.ctx_ = nullptr; }
   Sha256& operator=(Sha256&& other) noexcept;
@@ -34,9 +37,21 @@ class Sha256 {
   void update(std::string_view bytes);
   // Lower-case hex of the digest; the context is spent afterwards.
   std::string hex();
+  // The raw digest bytes; the context is spent afterwards.
+  std::string digest();
 
  private:
   evp_md_ctx_st* ctx_ = nullptr;
+};
+
+// What an MSN object session carries (§9.3 EUF-GUID {A4268EEC-...}): its
+// purpose and the <msnobj/> descriptor of the INVITE's Context.
+struct ObjectInfo {
+  std::string_view purpose = "object";  // static name, see FileData::purpose
+  std::string creator;
+  int type = 0;
+  uint64_t size = 0;
+  std::string sha1d;
 };
 
 struct FileAssemblyLimits {
@@ -80,6 +95,11 @@ class FileAssembly {
   uint64_t declared_size() const { return declared_; }
   void set_name(std::string name) { name_ = std::move(name); }
   void set_declared_size(uint64_t size) { declared_ = size; }
+  // Marks the transfer as an MSN object: pieces carry its purpose, and the
+  // bytes are also hashed with SHA-1 to check the descriptor's SHA1D.
+  void set_object(ObjectInfo object);
+  bool is_object() const { return object_.has_value(); }
+  std::string_view purpose() const { return object_ ? object_->purpose : "file"; }
   uint64_t next_offset() const { return next_; }
 
  private:
@@ -101,6 +121,8 @@ class FileAssembly {
   size_t early_bytes_ = 0;
   std::vector<Early> early_;  // sorted by offset, all > next_
   Sha256 hash_;
+  std::optional<ObjectInfo> object_;
+  std::optional<Sha256> sha1_;  // objects only
   bool finished_ = false;
 };
 

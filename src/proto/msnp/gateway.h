@@ -8,6 +8,11 @@
 // response). GatewayHandler parses HTTP/1.x incrementally in both directions
 // and feeds each session's bodies to its own MsnpDecoder, so tunnelled
 // sessions produce the normal events, their context marked as tunnelled.
+// Bodies may be chunked (Transfer-Encoding: chunked, as a proxy may send
+// them); after a gap or a broken head a direction resynchronises at the next
+// line starting "POST " (requests) or "HTTP/1." (responses). Proxy headers
+// (Via, X-Forwarded-For, Forwarded) of a tunnel's requests are reported in
+// its events' context.
 //
 // MsnpConnection is what the factory puts on an "msnp" flow: it looks at the
 // first client bytes and becomes an MsnpDecoder, or a GatewayHandler when
@@ -35,6 +40,7 @@ struct GatewayLimits {
   uint64_t max_body = 1024 * 1024;  // Content-Length accepted
   size_t max_sessions = 8;          // tunnelled sessions per HTTP connection
   size_t max_pending = 16;          // requests waiting for their response
+  size_t max_proxy = 512;           // bytes of proxy headers kept per tunnel
   DecoderLimits decoder;
 };
 
@@ -61,18 +67,42 @@ class GatewayHandler final : public flow::StreamHandler {
   struct Tunnel;
   // One direction's HTTP parser.
   struct Side {
-    enum class State : uint8_t { kHead, kBody, kBodyToClose, kLost };
+    enum class State : uint8_t {
+      kHead,         // collecting a request/response head
+      kBody,         // Content-Length body (body_left to go)
+      kBodyToClose,  // response body without a length: runs to the close
+      kChunkSize,    // chunked body: collecting a chunk-size line
+      kChunkData,    // chunked body: body_left bytes of the current chunk
+      kChunkEnd,     // chunked body: the CRLF after a chunk's data
+      kTrailer,      // chunked body: trailer lines up to the empty one (skipped)
+      kResync,       // framing lost: looking for the next request/status line
+    };
     State state = State::kHead;
-    std::string head;          // the head being collected (bounded by max_head)
-    uint64_t body_left = 0;    // kBody
+    std::string head;          // head, chunk-size or trailer line being collected (bounded)
+    uint64_t body_left = 0;    // kBody, kChunkData
     uint64_t target = 0;       // serial of the tunnel the body goes to, 0 = none
     bool close_after = false;  // response said Session=close: end the tunnel after its body
+    // kResync: bytes of the token matched so far, whether the next byte starts
+    // a line, and the bytes skipped since framing was lost.
+    uint8_t match = 0;
+    bool line_start = false;
+    uint64_t skipped = 0;
   };
 
   void feed(flow::Direction direction, std::string_view data, Timestamp time);
+  // Each consumes from `data` what belongs to its state.
+  void feed_head(flow::Direction direction, std::string_view& data, Timestamp time);
+  void feed_chunked(flow::Direction direction, std::string_view& data, Timestamp time);
+  void feed_resync(flow::Direction direction, std::string_view& data, Timestamp time);
+  void deliver(flow::Direction direction, std::string_view bytes, Timestamp time);
+  // Starts the body after a head: chunked, Content-Length or (responses) to the close.
+  bool start_body(flow::Direction direction, std::string_view headers, bool to_close_allowed,
+                  uint64_t status, Timestamp time);
   void request_head(std::string_view head, Timestamp time);
   void response_head(std::string_view head, Timestamp time);
   void body_done(flow::Direction direction, Timestamp time);
+  // Framing lost (gap, bad head, bad length): skip to the next message start.
+  void lose_framing(flow::Direction direction, bool at_line_start);
   Tunnel* find(uint64_t serial);
   Tunnel* find_stable(std::string_view stable_id);
   Tunnel* open_tunnel(std::string server_type, std::string ip, bool handshake, Timestamp time);

@@ -39,6 +39,8 @@ flow::ProbeResult msnp_probe(ByteView first_bytes, flow::Direction direction) {
   if (text.size() > 3 && text[3] != ' ' && text[3] != '\r' && text[3] != '\n') {
     return flow::ProbeResult::kNoMatch;
   }
+  // Most flows (HTTP's "GET ", ...) end here, before the line is searched and parsed.
+  if (text.size() >= 3 && !known_command(text.substr(0, 3))) return flow::ProbeResult::kNoMatch;
   const size_t lf = text.find('\n');
   if (lf == std::string_view::npos) {
     return text.size() < kMaxFirstLine ? flow::ProbeResult::kNeedMore : flow::ProbeResult::kNoMatch;

@@ -60,6 +60,40 @@ const MsnpSession::MsnftpOffer* MsnpSession::use_msnftp(std::string_view auth_co
   return nullptr;
 }
 
+bool MsnpSession::note_nonce(P2pNonce entry) {
+  if (max_nonces_ == 0 || entry.nonce.empty()) return false;
+  for (P2pNonce& known : nonces_) {
+    if (known.nonce != entry.nonce) continue;
+    // The answer of the same negotiation: keep what the first one knew.
+    if (entry.session_id.empty()) entry.session_id = known.session_id;
+    if (entry.file_name.empty()) entry.file_name = known.file_name;
+    if (entry.file_size == 0) entry.file_size = known.file_size;
+    if (entry.sender.empty()) entry.sender = known.sender;
+    known = std::move(entry);
+    return true;
+  }
+  bool room = true;
+  if (nonces_.size() >= max_nonces_) {
+    nonces_.pop_front();
+    ++evictions_;
+    room = false;
+  }
+  nonces_.push_back(std::move(entry));
+  return room;
+}
+
+const MsnpSession::P2pNonce* MsnpSession::use_nonce(std::string_view nonce,
+                                                    uint64_t direct_flow_id) {
+  if (nonce.empty()) return nullptr;
+  for (auto it = nonces_.rbegin(); it != nonces_.rend(); ++it) {
+    if (it->nonce == nonce) {
+      it->direct_flow_id = direct_flow_id;
+      return &*it;
+    }
+  }
+  return nullptr;
+}
+
 bool MsnpSession::note_login(std::string account, const Endpoint& client, uint64_t flow_id,
                              Timestamp start) {
   bool room = true;

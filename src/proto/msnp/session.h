@@ -57,8 +57,28 @@ class MsnpSession {
     uint64_t transfer_flow_id = 0;  // the MSNFTP connection that used it, 0 = not yet
   };
 
-  explicit MsnpSession(size_t max_cookies = 4096, size_t max_logins = 4096, size_t max_msnftp = 256)
-      : max_cookies_(max_cookies), max_logins_(max_logins), max_msnftp_(max_msnftp) {}
+  // A direct P2P connection negotiated on a switchboard (§9.3): the Nonce
+  // (or Hashed-Nonce) of a transreq/transresp, which the direct
+  // connection's handshake presents, and the P2P session it serves.
+  struct P2pNonce {
+    std::string nonce;       // "{GUID}" upper case (normalize_guid)
+    std::string owner;       // the switchboard connection's owner
+    std::string sender;      // who sends the session's data
+    std::string session_id;  // SLP SessionID ("" if the INVITE was not seen)
+    std::string call_id;     // SLP Call-ID
+    std::string file_name;   // from the file-transfer Context
+    uint64_t file_size = 0;
+    uint64_t sb_flow_id = 0;      // the switchboard connection
+    Timestamp time;               // of the transreq/transresp
+    uint64_t direct_flow_id = 0;  // the direct connection that used it, 0 = not yet
+  };
+
+  explicit MsnpSession(size_t max_cookies = 4096, size_t max_logins = 4096, size_t max_msnftp = 256,
+                       size_t max_nonces = 256)
+      : max_cookies_(max_cookies),
+        max_logins_(max_logins),
+        max_msnftp_(max_msnftp),
+        max_nonces_(max_nonces) {}
 
   // Returns false when an older entry had to be evicted to make room.
   bool note_cookie(CookieGrant grant);
@@ -70,6 +90,13 @@ class MsnpSession {
   // The offer whose AuthCookie is `auth_cookie`, marked as used by
   // `transfer_flow_id`; nullptr if unseen.
   const MsnftpOffer* use_msnftp(std::string_view auth_cookie, uint64_t transfer_flow_id);
+
+  // Returns false when an older nonce had to be evicted to make room. A
+  // nonce noted again (the transresp after the transreq) updates its entry.
+  bool note_nonce(P2pNonce entry);
+  // The entry whose nonce is `nonce`, marked as used by `direct_flow_id`;
+  // nullptr if unseen.
+  const P2pNonce* use_nonce(std::string_view nonce, uint64_t direct_flow_id);
 
   bool note_login(std::string account, const Endpoint& client, uint64_t flow_id, Timestamp start);
   void note_logout(uint64_t flow_id, Timestamp end);
@@ -83,6 +110,8 @@ class MsnpSession {
   size_t max_cookies_;
   size_t max_logins_;
   size_t max_msnftp_;
+  size_t max_nonces_;
+  std::deque<P2pNonce> nonces_;
   std::deque<CookieGrant> cookies_;
   struct StringHash {
     using is_transparent = void;

@@ -68,8 +68,23 @@ bool parse_p2p_v2(std::string_view body, P2pV2Header& h, std::string_view& data,
   h.opcode = p[1];
   const size_t msglen = load_be16(p + 2);
   h.base_id = load_be32(p + 4);
-  // The transport TLVs (peer info, ACK, NAK) identify nothing we report.
   if (hdrlen < 8 || hdrlen + msglen + 4 != body.size()) return false;
+  // Transport TLVs: only ACK/NAK matter (they never carry data, so an
+  // ack-only packet has msglen 0 and nothing is placed).
+  for (size_t i = 8; i + 2 <= hdrlen;) {
+    const uint8_t type = p[i];
+    const size_t length = p[i + 1];
+    if (type == 0) break;  // padding
+    if (i + 2 + length > hdrlen) return false;
+    if (type == 0x02 && length >= 4) {
+      h.has_ack = true;
+      h.ack = load_be32(p + i + 2);
+    } else if (type == 0x03 && length >= 4) {
+      h.has_nak = true;
+      h.nak = load_be32(p + i + 2);
+    }
+    i += 2 + length;
+  }
   footer = load_be32(p + hdrlen + msglen);
   data = {};
   if (msglen == 0) return true;
@@ -172,6 +187,183 @@ bool parse_file_context(std::string_view base64, FileContext& out) {
     append_utf8(unit, out.name);
   }
   return true;
+}
+
+// --- transreq / transresp (§9.3) ---------------------------------------------
+
+namespace {
+constexpr size_t kMaxAddrs = 16;
+
+bool iequal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+std::string_view trim(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r'))
+    v.remove_suffix(1);
+  return v;
+}
+
+uint16_t port_of(std::string_view v) {
+  uint32_t port = 0;
+  if (v.empty() || v.size() > 5) return 0;
+  for (char c : v) {
+    if (c < '0' || c > '9') return 0;
+    port = port * 10 + static_cast<uint32_t>(c - '0');
+  }
+  return port <= 65535 ? static_cast<uint16_t>(port) : 0;
+}
+
+void split_addrs(std::string_view v, std::vector<std::string>& out) {
+  while (!v.empty() && out.size() < kMaxAddrs) {
+    const size_t space = v.find(' ');
+    const std::string_view item = v.substr(0, space);
+    if (!item.empty()) out.emplace_back(item);
+    if (space == std::string_view::npos) break;
+    v.remove_prefix(space + 1);
+  }
+}
+
+bool hex_digit(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+}  // namespace
+
+std::string normalize_guid(std::string_view v) {
+  v = trim(v);
+  if (v.size() == 38 && v.front() == '{' && v.back() == '}') v = v.substr(1, 36);
+  if (v.size() != 36) return "";
+  std::string out = "{";
+  for (size_t i = 0; i < v.size(); ++i) {
+    const char c = v[i];
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? c != '-' : !hex_digit(c)) return "";
+    out.push_back(c >= 'a' && c <= 'f' ? static_cast<char>(c - 'a' + 'A') : c);
+  }
+  out.push_back('}');
+  return out;
+}
+
+std::string guid_from_bytes(const uint8_t* b) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  // Display order: bytes 3..0, 5..4, 7..6, then 8..15 as they are.
+  static constexpr int kOrder[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
+  std::string out = "{";
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    const uint8_t byte = b[kOrder[i]];
+    out.push_back(kHex[byte >> 4]);
+    out.push_back(kHex[byte & 0xF]);
+  }
+  out.push_back('}');
+  return out;
+}
+
+void parse_transport_body(std::string_view body, P2pTransport& out) {
+  enum Field {
+    kBridges,
+    kNetId,
+    kConnType,
+    kUpnp,
+    kIcf,
+    kListening,
+    kExtAddrs,
+    kExtPort,
+    kIntAddrs,
+    kIntPort,
+    kNonce,
+    kHashedNonce,
+    kFields
+  };
+  static constexpr std::string_view kNames[kFields] = {"Bridges",
+                                                       "NetID",
+                                                       "Conn-Type",
+                                                       "UPnPNat",
+                                                       "ICF",
+                                                       "Listening",
+                                                       "IPv4External-Addrs",
+                                                       "IPv4External-Port",
+                                                       "IPv4Internal-Addrs",
+                                                       "IPv4Internal-Port",
+                                                       "Nonce",
+                                                       "Hashed-Nonce"};
+  while (!body.empty()) {
+    const size_t eol = body.find('\n');
+    std::string_view line = body.substr(0, eol);
+    body = eol == std::string_view::npos ? std::string_view{} : body.substr(eol + 1);
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    const std::string_view name = trim(line.substr(0, colon));
+    const std::string_view raw = trim(line.substr(colon + 1));
+    int field = -1;
+    bool reversed = false;
+    for (int f = 0; f < kFields && field < 0; ++f) {
+      if (iequal(name, kNames[f])) field = f;
+    }
+    if (field < 0 && name.size() <= 64) {
+      const std::string back(name.rbegin(), name.rend());
+      for (int f = 0; f < kFields && field < 0; ++f) {
+        if (iequal(back, kNames[f])) {
+          field = f;
+          reversed = true;
+        }
+      }
+    }
+    if (field < 0) continue;
+    std::string value(raw);
+    if (reversed) {
+      value.assign(raw.rbegin(), raw.rend());
+      out.reversed = true;
+    }
+    switch (field) {
+      case kBridges:
+        out.bridges = value;
+        break;
+      case kNetId:
+        out.net_id = value;
+        break;
+      case kConnType:
+        out.conn_type = value;
+        break;
+      case kUpnp:
+        out.upnp_nat = value;
+        break;
+      case kIcf:
+        out.icf = value;
+        break;
+      case kListening:
+        out.listening = value;
+        break;
+      case kExtAddrs:
+        split_addrs(value, out.external_addrs);
+        break;
+      case kExtPort:
+        out.external_port = port_of(value);
+        break;
+      case kIntAddrs:
+        split_addrs(value, out.internal_addrs);
+        break;
+      case kIntPort:
+        out.internal_port = port_of(value);
+        break;
+      case kNonce:
+        out.nonce = normalize_guid(value);
+        break;
+      case kHashedNonce:
+        out.hashed_nonce = normalize_guid(value);
+        break;
+      default:
+        break;
+    }
+  }
 }
 
 }  // namespace rcds::proto::msnp

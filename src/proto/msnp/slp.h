@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "proto/msnp/events.h"
+
 namespace rcds::proto::msnp {
 
 // The 48-byte little-endian P2P v1 header (§9.1).
@@ -37,6 +39,12 @@ struct P2pV2Header {
   uint16_t package = 0;   // package number: the same for every chunk of one message
   uint32_t session_id = 0;
   uint64_t remaining = 0;  // data TLV 0x01: bytes of the message after this chunk
+  // Transport TLVs (§9.2): 0x02 ACK and 0x03 NAK name the sequence number
+  // acknowledged / asked for again; 0x01 peer info is skipped.
+  bool has_ack = false;
+  uint32_t ack = 0;
+  bool has_nak = false;
+  uint32_t nak = 0;
 };
 // Splits a P2P v2 body (after the MIME headers) into header, data and
 // footer; false unless the lengths add up exactly (hdrlen + msglen + 4).
@@ -65,5 +73,21 @@ bool parse_file_context(std::string_view base64, FileContext& out);
 
 // Standard base64 (ignores nothing: any other character fails); appends to `out`.
 bool base64_decode(std::string_view text, std::string& out);
+
+// The body of an application/x-msnmsgr-transreqbody or transrespbody
+// (§9.3) into the event's fields: Bridges, NetID, Conn-Type, UPnPNat, ICF,
+// Listening, the IPv4 address lists and ports, Nonce, Hashed-Nonce. WLM 2009
+// may send a header name reversed (srddA-lanretxE4vPI); its value is then
+// reversed too (packet-o-matic mirrors both), and `reversed` is set.
+// Address lists are split at spaces and bounded (16 each); GUIDs are
+// normalised by normalize_guid().
+void parse_transport_body(std::string_view body, P2pTransport& out);
+
+// "{GUID}" upper-case with braces from a Nonce-like value, "" when it is
+// not 32 hex digits in the 8-4-4-4-12 form.
+std::string normalize_guid(std::string_view value);
+// The GUID text of 16 bytes in the Windows in-memory layout (LE u32, LE u16,
+// LE u16, then 8 bytes in order), as the TCPv1 handshake carries the nonce.
+std::string guid_from_bytes(const uint8_t* bytes16);
 
 }  // namespace rcds::proto::msnp

@@ -82,16 +82,18 @@ TEST(MsnpCaptures, EscargotMsnp8LoginConversationAndLogout) {
   // tshark -r live_escargot_msnpjs_msnp8.pcap -q -z follow,tcp,ascii,0 (alice's NS, port 60212):
   // VER 1 MSNP8 CVR0 / CVR 2 0x0409 linux v20.20.2 x64 msnpjs 1.0.0 MSMSGS alice@example.com /
   // USR 3 TWN I alice@example.com ... USR 4 OK alice@example.com alice@example.com 1 0 /
-  // ADD 6 FL, ADD 7 AL bob@example.com / ADD 0 RL bob@example.com / FLN bob x2 / CHG 8 NLN 32 /
-  // NLN NLN bob@example.com ... / XFR 9 SB 127.0.0.1:1864 CKI 8a04314f977ace7005b8 / OUT
+  // SYN 5 0 / SYN 5 1 0 1 / GTC A / BLP AL / LSG 0 Other%20Contacts 0 / ADD 6 FL, ADD 7 AL
+  // bob@example.com / ADD 0 RL bob@example.com / FLN bob x2 / CHG 8 NLN 32 / NLN NLN
+  // bob@example.com ... / XFR 9 SB 127.0.0.1:1864 CKI 8a04314f977ace7005b8 / OUT
   EXPECT_EQ(
       ev.of(60212),
       (Lines{"login_attempt alice@example.com TWN [MSNP8 CVR0] msnpjs 1.0.0 linux v20.20.2 "
              "x64 0x0409",
-             "login_ok alice@example.com 'alice@example.com'", "contact added bob@example.com FL",
-             "contact added bob@example.com AL", "contact added_by bob@example.com RL",
-             "presence bob@example.com FLN", "presence bob@example.com FLN",
-             "presence* alice@example.com NLN", "presence bob@example.com NLN 'bob@example.com'",
+             "login_ok alice@example.com 'alice@example.com'", "group listed 0 'Other Contacts'",
+             "contact added bob@example.com FL", "contact added bob@example.com AL",
+             "contact added_by bob@example.com RL", "presence bob@example.com FLN",
+             "presence bob@example.com FLN", "presence* alice@example.com NLN",
+             "presence bob@example.com NLN 'bob@example.com'",
              "sb_referral alice@example.com 127.0.0.1:1864 8a04314f977ace7005b8",
              "logout alice@example.com client_out"}));
 

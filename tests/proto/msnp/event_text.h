@@ -142,6 +142,68 @@ inline std::string describe(const MsnpEvent& event) {
             return "transfer_anomaly " + std::string(name_of(e.kind)) + " " + e.transfer_id + " " +
                    std::to_string(e.bytes);
           },
+          [](const P2pTransport& e) {
+            auto addrs = [](const std::vector<std::string>& v) {
+              std::string s;
+              for (const std::string& a : v) s += (s.empty() ? "" : ",") + a;
+              return s;
+            };
+            return "p2p_transport " + e.body_type + " " +
+                   (e.method.empty() ? std::to_string(e.status) : e.method) + " " + e.sender +
+                   "->" + list(e.recipients) + " " + e.call_id + " bridges=" + e.bridges +
+                   " conn=" + e.conn_type + " netid=" + e.net_id + " upnp=" + e.upnp_nat +
+                   " icf=" + e.icf + " listening=" + e.listening +
+                   " ext=" + addrs(e.external_addrs) + ":" + std::to_string(e.external_port) +
+                   " int=" + addrs(e.internal_addrs) + ":" + std::to_string(e.internal_port) +
+                   " nonce=" + e.nonce + " hashed=" + e.hashed_nonce +
+                   (e.reversed ? " reversed" : "") + " session=" + e.session_id;
+          },
+          [](const P2pDirectHandshake& e) {
+            return "p2p_direct " + e.nonce + " " + (e.matched ? "matched " : "unmatched ") +
+                   e.session_id + " " + e.sender + " '" + e.file_name + "'";
+          },
+          [](const CommandError& e) {
+            return "command_error " + e.command + " " + std::to_string(e.code) + " " + e.key +
+                   " trid " + e.trid + " xml " + std::to_string(e.payload_size);
+          },
+          [](const DeliveryReport& e) {
+            return std::string(e.acked ? "ack " : "nak ") + e.account + " " + e.trid;
+          },
+          [](const Alert& e) {
+            return "alert " + e.account + " " + e.id + " " + e.site_id + " " + e.action_url + " '" +
+                   e.alert_text + "'";
+          },
+          [](const PagerMessage& e) {
+            return "pager " + e.sender + "->" + list(e.recipients) + " " + std::to_string(e.size) +
+                   " '" + std::string(e.text) + "'";
+          },
+          [](const MailNotification& e) {
+            return "mail " + std::string(name_of(e.kind)) + " " + e.account + " unread " +
+                   e.inbox_unread + "/" + e.folders_unread + " from '" + e.from + "' <" +
+                   e.from_address + "> '" + e.subject + "' " + e.src_folder + ">" + e.dest_folder +
+                   " " + e.message_delta;
+          },
+          [](const OfflineMessage& e) {
+            return "oim " + e.sender + "->" + list(e.recipients) + " '" + e.nick + "' " +
+                   e.received + " " + e.message_id + " " + e.size;
+          },
+          [](const SystemMessage& e) { return "system_message " + e.type + " " + e.arg; },
+          [](const ContactGroup& e) {
+            return "group " + std::string(name_of(e.op)) + " " + e.group_id + " '" + e.name + "'";
+          },
+          [](const ContactProperty& e) {
+            return "property " + e.via + " " + (e.self ? "self " : "") + e.account +
+                   (e.contact_id.empty() ? "" : e.contact_id) + " " + e.property + "='" + e.value +
+                   "'";
+          },
+          [](const NetworkLookup& e) {
+            return std::string(e.answer ? "fqy_answer " : "fqy ") + e.account + " " +
+                   std::to_string(e.network_id);
+          },
+          [](const UserNotification& e) {
+            return std::string(e.incoming ? "ubn " : "uun ") + e.account + " " + e.type + " " +
+                   std::to_string(e.size) + " '" + std::string(e.data) + "'";
+          },
       },
       event.body);
 }

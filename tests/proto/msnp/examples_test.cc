@@ -84,6 +84,7 @@ TEST(MsnpExamples, Login_13_1) {
                     "i386 0x0409",
                     "login_ok alice@example.com 'Alice A.'",
                     "profile alice@example.com 203.0.113.7:17052",
+                    "group listed 0 'Other Contacts'",  // LSG <id> <name> 0 (§6)
                     "contact listed bob@example.net 11",
                     "contact listed carol@example.org 11",
                     "presence* alice@example.com NLN",
@@ -138,6 +139,8 @@ TEST(MsnpExamples, TwoPartyConversation_13_2) {
                        "joined joined bob@example.net [alice@example.com,bob@example.net]",
                        "typing alice@example.com->bob@example.net",
                        "message alice@example.com->bob@example.net: Hi Bob, lunch at 12?",
+                       // <<< ACK 4 answers >>> MSG 4 A (§7.2).
+                       "ack alice@example.com 4",
                        "message bob@example.net->alice@example.com: Sure \xE2\x80\x93 see you "
                        "\xE2\x98\xBA",
                        "left alice@example.com closed [bob@example.net]",
@@ -221,12 +224,12 @@ TEST(MsnpExamples, MultiParty_13_3) {
   alice.push_back(s2c(with_payload("MSG carol@example.org Carol%20C.", kCarolText, 131)));
   alice.push_back(s2c(with_payload("MSG carol@example.org Carol%20C.", kNudge, 69)));
   const Lines a = decode_all_ways(alice);
-  ASSERT_EQ(a.size(), 10u);
-  EXPECT_EQ(a[6],
+  ASSERT_EQ(a.size(), 11u);  // alice_switchboard() gives 7 (with the ACK of 13.2)
+  EXPECT_EQ(a[7],
             "joined joined carol@example.org "
             "[alice@example.com,bob@example.net,carol@example.org]");
-  EXPECT_EQ(a[7], "message carol@example.org->alice@example.com,bob@example.net: Count me in.");
-  EXPECT_EQ(a[8], "datacast carol@example.org->alice@example.com,bob@example.net 1");
+  EXPECT_EQ(a[8], "message carol@example.org->alice@example.com,bob@example.net: Count me in.");
+  EXPECT_EQ(a[9], "datacast carol@example.org->alice@example.com,bob@example.net 1");
 }
 
 TEST(MsnpExamples, FileInvitation_13_4) {
@@ -251,11 +254,11 @@ TEST(MsnpExamples, FileInvitation_13_4) {
   alice.push_back(c2s(with_payload("MSG 6 N", listen, 275)));
   alice.push_back(c2s(line("OUT")));
   const Lines a = decode_all_ways(alice);
-  ASSERT_EQ(a.size(), 10u);
-  EXPECT_EQ(a[6], "file INVITE 48213 alice@example.com->bob@example.net 'plans.txt' 5000");
-  EXPECT_EQ(a[7], "file ACCEPT 48213 bob@example.net->alice@example.com '' 0");
-  EXPECT_EQ(a[8], "file ACCEPT 48213 alice@example.com->bob@example.net '' 0 203.0.113.7:6891");
-  EXPECT_EQ(a[9], "left alice@example.com out [bob@example.net]");
+  ASSERT_EQ(a.size(), 11u);  // alice_switchboard() gives 7 (with the ACK of 13.2)
+  EXPECT_EQ(a[7], "file INVITE 48213 alice@example.com->bob@example.net 'plans.txt' 5000");
+  EXPECT_EQ(a[8], "file ACCEPT 48213 bob@example.net->alice@example.com '' 0");
+  EXPECT_EQ(a[9], "file ACCEPT 48213 alice@example.com->bob@example.net '' 0 203.0.113.7:6891");
+  EXPECT_EQ(a[10], "left alice@example.com out [bob@example.net]");
 
   // Bob and Carol then see Alice leave.
   const Lines bob = decode_all_ways({s2c(line("BYE alice@example.com"))});
@@ -342,19 +345,19 @@ TEST(MsnpExamples, P2pFileOffer_13_5) {
                                    ok_mime.size() + 48 + ok.size() + 4)));
   alice.push_back(c2s(with_payload("MSG 8 D", chunk, 1342)));
   const Lines a = decode_all_ways(alice);
-  ASSERT_EQ(a.size(), 11u);
-  EXPECT_EQ(a[6],
+  ASSERT_EQ(a.size(), 12u);  // alice_switchboard() gives 7 (with the ACK of 13.2)
+  EXPECT_EQ(a[7],
             "p2p INVITE alice@example.com->bob@example.net "
             "alice@example.com->bob@example.net {7B3C7C2D-1F2A-4E3B-9C7D-5E6F708192A3} "
             "94573 2 'plans.txt' 5000");
-  EXPECT_EQ(a[7],
+  EXPECT_EQ(a[8],
             "p2p 200 bob@example.net->alice@example.com "
             "bob@example.net->alice@example.com {7B3C7C2D-1F2A-4E3B-9C7D-5E6F708192A3} "
             "94573  '' 0");
   // The first of the five data chunks (file_content_test.cc has all five).
-  EXPECT_EQ(a[8], "file_data p2p_v1 94573 'plans.txt' @0 1202");
-  EXPECT_EQ(a[9].substr(0, 58), "file_complete p2p_v1 94573 'plans.txt' 1202/5000 incomplet");
-  EXPECT_EQ(a[10], "left alice@example.com closed [bob@example.net]");
+  EXPECT_EQ(a[9], "file_data p2p_v1 94573 'plans.txt' @0 1202");
+  EXPECT_EQ(a[10].substr(0, 58), "file_complete p2p_v1 94573 'plans.txt' 1202/5000 incomplet");
+  EXPECT_EQ(a[11], "left alice@example.com closed [bob@example.net]");
 }
 
 TEST(MsnpExamples, GapInsideAMessageLosesOnlyThatMessage) {
@@ -372,10 +375,11 @@ TEST(MsnpExamples, GapInsideAMessageLosesOnlyThatMessage) {
   decoder.on_data(flow::Direction::kClientToServer, as_bytes(tail), Timestamp{3});
   drive(decoder, {s2c(line("ACK 4") + with_payload("MSG bob@example.net Bob", kBobText, 142))},
         Chunking::kByteByByte);
-  ASSERT_EQ(sink.lines.size(), 7u);
+  ASSERT_EQ(sink.lines.size(), 8u);
   EXPECT_EQ(sink.lines[4], "anomaly msnp_stream_gap 30");
   EXPECT_EQ(sink.lines[5], "anomaly msnp_payload_lost 39");  // line "MSG 4 A 134\r" + 27 bytes seen
-  EXPECT_EQ(sink.lines[6],
+  EXPECT_EQ(sink.lines[6], "ack alice@example.com 4");       // the server got it (§7.2)
+  EXPECT_EQ(sink.lines[7],
             "message bob@example.net->alice@example.com: Sure \xE2\x80\x93 see you "
             "\xE2\x98\xBA");
   // A gap between commands resynchronises at the next plausible line.
@@ -383,9 +387,9 @@ TEST(MsnpExamples, GapInsideAMessageLosesOnlyThatMessage) {
   drive(decoder,
         {s2c("ut the rest of a message\r\n" + line("BYE bob@example.net") + line("JOI x@y X"))},
         Chunking::kWhole);
-  ASSERT_EQ(sink.lines.size(), 11u);
-  EXPECT_EQ(sink.lines[8], "anomaly msnp_resync 26");
-  EXPECT_EQ(sink.lines[9], "left bob@example.net bye [alice@example.com]");
+  ASSERT_EQ(sink.lines.size(), 12u);
+  EXPECT_EQ(sink.lines[9], "anomaly msnp_resync 26");
+  EXPECT_EQ(sink.lines[10], "left bob@example.net bye [alice@example.com]");
 }
 
 TEST(MsnpExamples, NonTargetConnectionsSkipContentUncopied) {
@@ -396,10 +400,10 @@ TEST(MsnpExamples, NonTargetConnectionsSkipContentUncopied) {
   // Split the text message so that, were it wanted, it would be buffered.
   drive(decoder, steps, Chunking::kRandom, 7);
   EXPECT_EQ(decoder.buffered(), 0u);
-  EXPECT_EQ(sink.lines,
-            (Lines{"joined caller alice@example.com [alice@example.com]",
-                   "sb_call alice@example.com->bob@example.net 11752013 0",
-                   "joined joined bob@example.net [alice@example.com,bob@example.net]"}));
+  EXPECT_EQ(sink.lines, (Lines{"joined caller alice@example.com [alice@example.com]",
+                               "sb_call alice@example.com->bob@example.net 11752013 0",
+                               "joined joined bob@example.net [alice@example.com,bob@example.net]",
+                               "ack alice@example.com 4"}));  // a delivery result is identity data
   EXPECT_GE(sink.content_questions, 1);
 }
 

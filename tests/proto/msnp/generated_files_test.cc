@@ -1,5 +1,6 @@
 // Files transferred in generated sessions (tools/msnpgen: msnftp-file,
-// p2p-v1-file, p2p-v2-file), run through nis::Sensor with the MSNP factory.
+// p2p-v1-file, p2p-v2-file, p2p-direct), run through nis::Sensor with the
+// MSNP factory.
 // The reconstructed bytes must equal the generator's original (--files) and
 // their SHA-256 the generator's truth: both written by the generator from
 // what it sent, independently of this decoder.
@@ -92,6 +93,7 @@ void check_scenario(const std::string& scenario, size_t expected_connections) {
   nis::MsnpFactory factory(counting, recorder);
   flow::ProtocolRegistry registry;
   registry.add(msnp_protocol_spec());
+  registry.add(p2p_direct_protocol_spec());
   nis::Sensor sensor(nis::SensorOptions{}, registry, factory);
   std::string error;
   auto source = capture::open_file(pcap.string(), {}, error);
@@ -122,6 +124,9 @@ void check_scenario(const std::string& scenario, size_t expected_connections) {
 TEST(MsnpGeneratedFiles, MsnftpFile) { check_scenario("msnftp-file", 1); }
 TEST(MsnpGeneratedFiles, P2pV1File) { check_scenario("p2p-v1-file", 2); }
 TEST(MsnpGeneratedFiles, P2pV2File) { check_scenario("p2p-v2-file", 2); }
+// The file goes over the direct TCPv1 connection only: the switchboards
+// negotiated it and carry no data.
+TEST(MsnpGeneratedFiles, P2pDirectFile) { check_scenario("p2p-direct", 1); }
 
 }  // namespace
 }  // namespace rcds::proto::msnp::testing

@@ -1,13 +1,16 @@
-// The generator's MSNP21 (`msnp21-sdg`) and HTTP-gateway (`http-gateway`)
-// scenarios through nis::Sensor with nis::MsnpFactory, compared with the
-// ground truth the generator wrote while rendering (tools/msnpgen/README.md):
-// messages (connection, direction, sender, text, order), typing and nudges,
-// successful logins, and the gateway session of tunnelled connections.
+// The generator's MSNP21 (`msnp21-sdg`, `msnp21-p2p`) and HTTP-gateway
+// (`http-gateway`, `http-gateway-proxy`) scenarios through nis::Sensor with
+// nis::MsnpFactory, compared with the ground truth the generator wrote while
+// rendering (tools/msnpgen/README.md): messages (connection, direction,
+// sender, text, order), typing and nudges, successful logins, the gateway
+// session and proxy headers of tunnelled connections, P2P-over-SDG offers,
+// and the file's SHA-256 and bytes against the generator's --files original.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <tuple>
 
@@ -39,15 +42,32 @@ struct Decoded final : MsnpEventSink {
     } else if (const auto* l = std::get_if<LoginResult>(&event.body); l != nullptr && l->success) {
       logins.emplace_back(client, dir, l->account, "");
       if (c.tunnelled) sessions[client] = c.gateway_session;
+    } else if (const auto* p = std::get_if<P2pSignal>(&event.body);
+               p != nullptr && p->method == "INVITE") {
+      offers.emplace_back(client, dir, p->sender,
+                          p->file_name + " " + std::to_string(p->file_size));
+    } else if (const auto* f = std::get_if<FileData>(&event.body)) {
+      // Rebuilt per connection from the pieces (views: copied here).
+      std::string& bytes = rebuilt[client + " " + std::string(f->file_name)];
+      if (bytes.size() < f->offset + f->bytes.size()) bytes.resize(f->offset + f->bytes.size());
+      bytes.replace(f->offset, f->bytes.size(), f->bytes);
+    } else if (const auto* done = std::get_if<FileComplete>(&event.body)) {
+      files.emplace_back(client, dir, done->sender, done->file_name + " " + done->sha256);
+    }
+    if (c.tunnelled) {
+      proxies[client] = c.proxy;
+      sessions[client] = c.gateway_session;
     }
   }
-  Items messages, signals, logins;
+  Items messages, signals, logins, offers, files;
   std::map<std::string, std::string> sessions;  // client endpoint -> gateway session
+  std::map<std::string, std::string> proxies;   // client endpoint -> proxy headers
+  std::map<std::string, std::string> rebuilt;   // "client file" -> bytes from file_data
 };
 
 struct Truth {
-  Items messages, signals, logins;
-  std::map<std::string, std::string> sessions;
+  Items messages, signals, logins, offers, files;
+  std::map<std::string, std::string> sessions, proxies;
 };
 
 Truth read_truth(const std::string& path) {
@@ -68,6 +88,14 @@ Truth read_truth(const std::string& path) {
       truth.logins.emplace_back(client, dir, j.value("account", ""), "");
     } else if (event == "connection_open" && j.value("transport", "") == "http_gateway") {
       truth.sessions[client] = j.value("gateway_session", "");
+      truth.proxies[client] = j.value("proxy", "");
+    } else if (event == "file_offer") {
+      truth.offers.emplace_back(
+          client, dir, j.value("account", ""),
+          j.value("file_name", "") + " " + std::to_string(j.value("file_size", int64_t{0})));
+    } else if (event == "file_data") {
+      truth.files.emplace_back(client, dir, j.value("account", ""),
+                               j.value("file_name", "") + " " + j.value("sha256", ""));
     }
   }
   return truth;
@@ -76,6 +104,7 @@ Truth read_truth(const std::string& path) {
 struct Result {
   Decoded decoded;
   Truth truth;
+  std::filesystem::path files;  // the generator's --files originals
   bool ok = false;
 };
 
@@ -85,8 +114,11 @@ void generate_and_decode(const std::string& scenario, Result& result) {
   std::filesystem::create_directories(dir);
   const std::string pcap = (dir / "session.pcap").string();
   const std::string truth = (dir / "truth.json").string();
+  result.files = dir / "files";
+  std::filesystem::create_directories(result.files);
   const std::string command = std::string(RCDS_MSNPGEN) + " --scenario " + scenario + " --out " +
-                              pcap + " --truth " + truth + " > /dev/null";
+                              pcap + " --truth " + truth + " --files " + result.files.string() +
+                              " > /dev/null";
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
   result.truth = read_truth(truth);
 
@@ -128,6 +160,46 @@ TEST(MsnpGenerated, HttpGatewayMatchesTruth) {
   for (const auto& [client, session] : r.decoded.sessions) {
     ASSERT_TRUE(r.truth.sessions.count(client)) << client;
     EXPECT_EQ(session, r.truth.sessions.at(client)) << client;
+  }
+}
+
+TEST(MsnpGenerated, HttpGatewayThroughAProxyMatchesTruth) {
+  // Via/X-Forwarded-For on every request, chunked response bodies.
+  Result r;
+  generate_and_decode("http-gateway-proxy", r);
+  ASSERT_TRUE(r.ok);
+  ASSERT_FALSE(r.truth.messages.empty());
+  EXPECT_EQ(r.decoded.messages, r.truth.messages);
+  EXPECT_EQ(r.decoded.signals, r.truth.signals);
+  EXPECT_EQ(r.decoded.logins, r.truth.logins);
+  ASSERT_FALSE(r.decoded.proxies.empty());
+  for (const auto& [client, proxy] : r.decoded.proxies) {
+    ASSERT_TRUE(r.truth.proxies.count(client)) << client;
+    EXPECT_FALSE(proxy.empty()) << client;
+    EXPECT_EQ(proxy, r.truth.proxies.at(client)) << client;
+    EXPECT_EQ(r.decoded.sessions.at(client), r.truth.sessions.at(client)) << client;
+  }
+}
+
+TEST(MsnpGenerated, Msnp21P2pFileMatchesTruthAndOriginal) {
+  // P2P over SDG: both offers (Signal/P2P and Data) on both NS connections,
+  // the file's SHA-256 on both, and the bytes equal to the generator's file.
+  Result r;
+  generate_and_decode("msnp21-p2p", r);
+  ASSERT_TRUE(r.ok);
+  ASSERT_EQ(r.truth.offers.size(), 4u);
+  ASSERT_EQ(r.truth.files.size(), 2u);
+  EXPECT_EQ(r.decoded.offers, r.truth.offers);
+  EXPECT_EQ(r.decoded.files, r.truth.files);
+  EXPECT_EQ(r.decoded.messages, r.truth.messages);
+  std::ifstream in(r.files / "msnp21-p2p.report.pdf", std::ios::binary);
+  const std::string original((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+  ASSERT_EQ(original.size(), 7300u);
+  for (const Item& f : r.truth.files) {
+    const std::string key = std::get<0>(f) + " report.pdf";
+    ASSERT_TRUE(r.decoded.rebuilt.count(key)) << key;
+    EXPECT_TRUE(r.decoded.rebuilt.at(key) == original) << key;
   }
 }
 

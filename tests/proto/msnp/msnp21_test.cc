@@ -197,5 +197,172 @@ TEST(Msnp21, AddressHelpers) {
   EXPECT_EQ(msnp21_xml_element("<StatusX>1</StatusX><Status>2</Status>", "Status"), "2");
 }
 
+// --- P2P over SDG (§11 last paragraph, §9.2, §9.3) --------------------------------
+
+const std::string kBobEp = "1:bob@example.net;epid={0000b0b0-0000-4000-8000-000000000002}";
+const std::string kA = "alice@example.com;{F00DFEED-0000-4000-8000-000000000001}";
+const std::string kB = "bob@example.net;{0000B0B0-0000-4000-8000-000000000002}";
+
+// A P2P v2 packet (§9.2): transport header, data header with the
+// remaining-bytes TLV, data, and the footer unless `footer` is negative.
+// `base` is the transport sequence number (§9.2 baseid: it advances by the
+// data length, so two packets never share one).
+std::string v2_packet(uint8_t opcode, uint32_t base, uint8_t tf, uint16_t package, uint32_t session,
+                      uint64_t remaining, const std::string& data, int64_t footer) {
+  std::string dh = std::string(1, '\0') + static_cast<char>(tf) + be(package, 2) + be(session, 4);
+  if (remaining != 0) dh += std::string("\x01\x08", 2) + be(remaining, 8);
+  while (dh.size() % 4 != 0) dh.push_back('\0');
+  dh[0] = static_cast<char>(dh.size());
+  std::string th = std::string(1, '\x08') + static_cast<char>(opcode) +
+                   be(dh.size() + data.size(), 2) + be(base, 4);
+  return th + dh + data + (footer < 0 ? "" : be(static_cast<uint64_t>(footer), 4));
+}
+
+// §9.3 file-transfer Context: the version-2 struct, UTF-16LE name.
+std::string ft_context(const std::string& name, uint64_t size) {
+  std::string c = le(574, 4) + le(2, 4) + le(size, 8) + le(1, 4);
+  for (const char ch : name) c += std::string{ch, '\0'};
+  c.resize(20 + 520, '\0');
+  return base64(c + std::string(30, '\0') + le(0xFFFFFFFF, 4));
+}
+
+std::string slp_text(const std::string& start, const std::string& to, const std::string& from,
+                     const std::string& call_id, const std::string& body_text) {
+  const std::string body = body_text + std::string(1, '\0');
+  return start + "\r\nTo: <msnmsgr:" + to + ">\r\nFrom: <msnmsgr:" + from +
+         ">\r\nVia: MSNSLP/1.0/TLP ;branch={A0D624A6-6C0C-4283-A9E0-BC97B4B46D32}\r\nCSeq: 0\r\n"
+         "Call-ID: " +
+         call_id +
+         "\r\nMax-Forwards: 0\r\nContent-Type: application/x-msnmsgr-sessionreqbody\r\n"
+         "Content-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+std::string invite(const std::string& call_id, uint32_t session, const std::string& name,
+                   uint64_t size) {
+  return slp_text(
+      "INVITE MSNMSGR:" + kB + " MSNSLP/1.0", kB, kA, call_id,
+      "EUF-GUID: {5D3E02AB-6190-11D3-BBBB-00C04F795683}\r\nSessionID: " + std::to_string(session) +
+          "\r\nAppID: 2\r\nContext: " + ft_context(name, size) + "\r\n\r\n");
+}
+
+std::string signal_sdg(const std::string& to, const std::string& from, const std::string& text) {
+  return sdg_payload(
+      to, from, "Content-Type: text/plain; charset=UTF-8\r\nMessage-Type: Signal/P2P\r\n", text);
+}
+
+std::string data_sdg(const std::string& to, const std::string& from,
+                     const std::vector<std::string>& packets, const std::string& offsets = "") {
+  std::string body, listed;
+  for (const std::string& p : packets) {
+    listed += (listed.empty() ? "" : ",") + std::to_string(body.size());
+    body += p;
+  }
+  return sdg_payload(to, from,
+                     "Content-Type: application/x-msnmsgrp2p\r\nContent-Transfer-Encoding: "
+                     "binary\r\nMessage-Type: Data\r\nBridging-Offsets: " +
+                         (offsets.empty() ? listed : offsets) + "\r\n",
+                     body);
+}
+
+TEST(Msnp21, P2pOverSdgSignalsAndRebuildsTheFile) {
+  // A file offer over Signal/P2P declined with 603; then "abc.txt" offered in
+  // a Data SDG (v2 packet, SYN), accepted by a 200 OK sent without footer,
+  // its three bytes in one SDG as three packets at Bridging-Offsets, and an
+  // SLP BYE. The SHA-256 is the FIPS 180-2 vector of "abc".
+  const std::string decline_call = "{11111111-0000-4000-8000-00000000000D}";
+  const std::string call = "{22222222-0000-4000-8000-00000000000F}";
+  const std::string offer = invite(call, 4242, "abc.txt", 3);
+  auto steps = login();
+  steps.push_back(c2s(with_payload(
+      "SDG 3", signal_sdg(kBobEp, kAlice, invite(decline_call, 99, "big.avi", 1000000)))));
+  steps.push_back(
+      s2c(with_payload("SDG 0", signal_sdg(kAlice, kBobEp,
+                                           slp_text("MSNSLP/1.0 603 Decline", kA, kB, decline_call,
+                                                    "SessionID: 99\r\n\r\n")))));
+  steps.push_back(c2s(with_payload(
+      "SDG 4", data_sdg(kBobEp, kAlice, {v2_packet(0x01, 0x1000, 0x01, 1, 0, 0, offer, 0)}))));
+  steps.push_back(s2c(with_payload(
+      "SDG 0",
+      data_sdg(kAlice, kBobEp,
+               {v2_packet(0, 0x5000, 0x01, 1, 0, 0,
+                          slp_text("MSNSLP/1.0 200 OK", kA, kB, call, "SessionID: 4242\r\n\r\n"),
+                          -1)}))));
+  steps.push_back(
+      c2s(with_payload("SDG 5", data_sdg(kBobEp, kAlice,
+                                         {v2_packet(0, 0x2000, 0x06, 2, 4242, 2, "a", 2),
+                                          v2_packet(0, 0x2001, 0x06, 2, 4242, 1, "b", 2),
+                                          v2_packet(0, 0x2002, 0x06, 2, 4242, 0, "c", 2)}))));
+  steps.push_back(c2s(
+      with_payload("SDG 6", data_sdg(kBobEp, kAlice,
+                                     {v2_packet(0, 0x2003, 0x01, 3, 0, 0,
+                                                slp_text("BYE MSNMSGR:" + kB + " MSNSLP/1.0", kB,
+                                                         kA, call, "SessionID: 4242\r\n\r\n"),
+                                                0)}))));
+  const std::string ab = " alice@example.com->bob@example.net ";
+  const std::string ba = " bob@example.net->alice@example.com ";
+  EXPECT_EQ(
+      decode_all_ways(steps),
+      (Lines{
+          "login_attempt alice@example.com SSO [MSNP21 CVR0]    ",
+          "login_ok alice@example.com ''",
+          "p2p INVITE" + ab + "alice@example.com->bob@example.net " + decline_call +
+              " 99 2 'big.avi' 1000000",
+          "p2p 603" + ba + "bob@example.net->alice@example.com " + decline_call + " 99  '' 0",
+          "p2p INVITE" + ab + "alice@example.com->bob@example.net " + call + " 4242 2 'abc.txt' 3",
+          "p2p 200" + ba + "bob@example.net->alice@example.com " + call + " 4242  '' 0",
+          "file_data p2p_v2 4242 'abc.txt' @0 1",
+          "file_data p2p_v2 4242 'abc.txt' @1 1",
+          "file_data p2p_v2 4242 'abc.txt' @2 1",
+          "file_complete p2p_v2 4242 'abc.txt' 3/3 complete data "
+          "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+          "p2p BYE" + ab + "alice@example.com->bob@example.net " + call + " 4242  '' 0",
+          "logout alice@example.com connection_closed",
+      }));
+}
+
+TEST(Msnp21, P2pOverSdgBoundsAndNonTargets) {
+  // Bridging-Offsets not ascending, or past the body: the SDG is a named
+  // anomaly. Without content wanted, P2P SDGs are skipped uncopied.
+  const std::string packet = v2_packet(0, 0x3000, 0x06, 2, 7, 0, "xyz", 2);
+  auto steps = login();
+  const std::string bad = data_sdg(kBobEp, kAlice, {packet, packet}, "0,30,20");
+  steps.push_back(c2s(with_payload("SDG 3", bad)));
+  steps.push_back(c2s(with_payload("SDG 4", data_sdg(kBobEp, kAlice, {packet}, "0,999"))));
+  const Lines lines = decode_all_ways(steps);
+  EXPECT_EQ(lines, (Lines{
+                       "login_attempt alice@example.com SSO [MSNP21 CVR0]    ",
+                       "login_ok alice@example.com ''",
+                       "anomaly msnp_bad_mime " + std::to_string(2 * packet.size()),
+                       "anomaly msnp_bad_mime " + std::to_string(packet.size()),
+                       "logout alice@example.com connection_closed",
+                   }));
+  auto file = login();
+  file.push_back(c2s(with_payload("SDG 3", data_sdg(kBobEp, kAlice, {packet}))));
+  EXPECT_EQ(decode_all_ways(file, nullptr, stream_info(), false),
+            (Lines{
+                "login_attempt alice@example.com SSO [MSNP21 CVR0]    ",
+                "login_ok alice@example.com ''",
+                "logout alice@example.com connection_closed",
+            }));
+}
+
+TEST(Msnp21, CircleMessagesAreGroupMessages) {
+  // §11: a circle is network id 9, addressed like a temporary group.
+  const std::string circle = "9:{0c1c2c3c-0000-4000-8000-00000000000c}@live.com";
+  auto steps = login();
+  steps.push_back(s2c(with_payload(
+      "SDG 0", sdg_payload(circle + ";path=IM", "1:carol@example.org;epid={c0}",
+                           "Content-Type: Text/plain; charset=UTF-8\r\nMessage-Type: Text\r\n",
+                           "circle hello"))));
+  EXPECT_EQ(decode_all_ways(steps),
+            (Lines{
+                "login_attempt alice@example.com SSO [MSNP21 CVR0]    ",
+                "login_ok alice@example.com ''",
+                "message carol@example.org->alice@example.com: circle hello",
+                "logout alice@example.com connection_closed",
+            }));
+}
+
 }  // namespace
 }  // namespace rcds::proto::msnp::testing

@@ -25,6 +25,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(HERE))))
 CONTENT = 0x02
 MIDSTREAM = 0x01
 CONNECTION = 0x04  # through MsnpConnection (HTTP gateway detection)
+DIRECT = 0x08      # a direct P2P connection (P2pDirectDecoder)
+FOO = b"\x04\x00\x00\x00foo\x00"
 
 
 def piece(n):
@@ -99,7 +101,7 @@ def pick(conns, want):
     NS/SB/DS, 80 for the gateway, else MSNFTP) and whose first client line
     starts with `first`."""
     server_port, first, n = want
-    found = [c for k, c in conns.items() if port(k[1]) == server_port and
+    found = [c for k, c in conns.items() if server_port in (None, port(k[1])) and
              b"".join(p for fc, p in c if fc).startswith(first)]
     return found[n] if n < len(found) else None
 
@@ -128,6 +130,27 @@ GENERATED = {
     "p2p-v1-file": [("gen_p2p_v1_sb_file", CONTENT, (1863, b"USR", 0), {})],
     "p2p-v2-file": [("gen_p2p_v2_sb_file", CONTENT, (1863, b"ANS", 0), {})],
     "http-gateway": [("gen_gateway_sb_tunnel", CONTENT, (80, b"POST", 2), {})],
+    # Via/X-Forwarded-For requests, chunked responses; a gap to resynchronise.
+    "http-gateway-proxy": [("gen_gateway_proxy_chunked_ns", CONTENT, (80, b"POST", 1), {}),
+                           ("gen_gateway_proxy_chunked_sb_gap", CONTENT, (80, b"POST", 2),
+                            {"gap_after": 5})],
+    # P2P over SDG: Signal/P2P offer and 603, Data packets at Bridging-Offsets.
+    "msnp21-p2p": [("gen_msnp21_ns_p2p_sender", CONTENT, (1863, b"VER", 1), {}),
+                   ("gen_msnp21_ns_p2p_receiver", CONTENT | piece(11), (1863, b"VER", 3), {})],
+    # NOT/IPG/mail/groups/errors (alice MSNP8), OIM/FQY/UUN/XML errors (carol
+    # MSNP13), GUID groups/SBP/BPR as a non-target (bob MSNP11), SB ACK/NAK.
+    "ns-families": [("gen_ns_families_msnp8_notices", CONTENT, (1863, b"VER", 1), {}),
+                    ("gen_ns_families_msnp13_oim_fqy", CONTENT, (1863, b"VER", 5), {}),
+                    ("gen_ns_families_msnp11_identity", 0, (1863, b"VER", 3), {}),
+                    ("gen_ns_families_sb_ack_nak", CONTENT, (1863, b"USR", 0), {})],
+    # MSN objects (picture, wink, voice clip, emoticon) and a 603 on a SB; the
+    # direct TCPv1 connection (any port: None) after transreq/transresp.
+    "p2p-objects": [("gen_p2p_objects_sb", CONTENT, (1863, b"USR", 0), {})],
+    "p2p-direct": [("gen_p2p_direct_sb_transport", CONTENT, (1863, b"ANS", 0), {}),
+                   ("gen_p2p_direct_tcpv1", CONTENT, (None, FOO, 0), {}),
+                   ("gen_p2p_direct_tcpv1_no_content", 0, (None, FOO, 0), {})],
+    "msnp-versions": [("gen_msnp3_ns_md5_inf", CONTENT, (1863, b"VER", 1), {}),
+                      ("gen_msnp19_ns_sso", CONTENT, (1863, b"VER", 9), {})],
 }
 
 
@@ -265,6 +288,8 @@ def main():
                 # Gateway connections only decode through MsnpConnection.
                 if chunks and chunks[0][1].startswith(b"POST "):
                     header |= CONNECTION
+                if chunks and chunks[0][1].startswith(FOO):
+                    header |= DIRECT
                 written.append((name, bytes([header]) +
                                 script(chunks, options.get("gap_after"))))
     for name, header, chunks in section13():
