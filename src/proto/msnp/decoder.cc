@@ -248,6 +248,12 @@ void MsnpDecoder::roster_add(const std::string& account, const std::string& devi
     anomaly(MsnpAnomaly::kRosterFull, 0, time);
     return;
   }
+  if (endpoints_.empty()) {
+    // Most switchboards hold two or three members: one allocation each
+    // instead of growing 1, 2, 4.
+    endpoints_.reserve(4);
+    roster_.reserve(4);
+  }
   endpoints_.push_back({account, device_id});
   // What roster_rebuild() would give, without copying every member again:
   // a new endpoint can only append its account.
@@ -470,12 +476,16 @@ void MsnpDecoder::dispatch_msg(Direction direction, const std::string& sender,
     message.recipients = recipients(sender);
     message.network_id = network;
     message.text = mime.body;
-    message.format = header_value(mime.headers, "X-MMS-IM-Format");
-    message.message_id = header_value(mime.headers, "Message-ID");
+    // One pass over the headers instead of one per header (a hot path).
+    static constexpr std::string_view kNames[] = {"X-MMS-IM-Format", "Message-ID", "Chunks",
+                                                  "Chunk"};
+    std::string_view values[std::size(kNames)];
+    header_values(mime.headers, kNames, values);
+    message.format = values[0];
+    message.message_id = values[1];
     uint64_t n = 0;
-    if (parse_u64(header_value(mime.headers, "Chunks"), n))
-      message.chunks = static_cast<uint32_t>(n);
-    if (parse_u64(header_value(mime.headers, "Chunk"), n)) message.chunk = static_cast<uint32_t>(n);
+    if (parse_u64(values[2], n)) message.chunks = static_cast<uint32_t>(n);
+    if (parse_u64(values[3], n)) message.chunk = static_cast<uint32_t>(n);
     message.trid = std::string(trid);
     message.ack_mode = ack_mode;
     message.size = size;

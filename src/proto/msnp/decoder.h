@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -210,8 +211,6 @@ class MsnpDecoder final : public flow::StreamHandler {
   ConnectionType type_ = ConnectionType::kUnknown;
   int version_ = 0;
   std::string owner_;
-  std::string offered_versions_;
-  std::string client_name_, client_version_, os_, locale_;  // from CVR
   std::string auth_scheme_;
   std::string attempt_account_;         // USR ... I <account>
   std::string attempt_device_;          // SB USR/ANS request: the ";{GUID}" of the account
@@ -225,21 +224,11 @@ class MsnpDecoder final : public flow::StreamHandler {
   std::vector<PendingCall> pending_calls_;
   std::optional<bool> content_;      // wants_content() answer for content_owner_
   uint64_t content_generation_ = 0;  // sink's content_generation() when asked
-  // MSNFTP transfer connection: FIL size, the file and the block parser.
-  uint64_t msnftp_size_ = 0;
-  std::string msnftp_cookie_;
-  std::optional<FileAssembly> msnftp_file_;
-  uint8_t block_head_[3] = {};
-  uint8_t block_head_have_ = 0;
-  uint32_t block_left_ = 0;
-  bool blocks_stopped_ = false;  // cancel block, bad flag or lost framing
   struct MsnftpOffer {
     std::string cookie, name;  // Invitation-Cookie, Application-File
     uint64_t size = 0;         // Application-FileSize
     std::string sender;        // inviter
   };
-  std::vector<MsnftpOffer> msnftp_offers_;  // SB: INVITEs awaiting the AuthCookie
-  std::vector<P2pFile> p2p_files_;
   // Recent P2P v2 data packets (sender, direction, sequence, length): a
   // small ring, enough to spot a retransmission of the last few packets.
   struct V2Seen {
@@ -249,15 +238,9 @@ class MsnpDecoder final : public flow::StreamHandler {
     uint8_t direction = 0;
     bool used = false;
   };
-  std::array<V2Seen, 16> v2_seen_{};
-  size_t v2_seen_next_ = 0;
-  std::vector<SlpPending> slp_pending_;
-  std::vector<ChunkedMessage> chunked_;
   std::string content_owner_;
-  // MSNP21 temporary groups (address, members seen), bounded in msnp21.cc.
-  std::vector<std::pair<std::string, std::vector<std::string>>> groups_;
   // Outstanding client requests by TrID (decoder_notices.cc): fixed-size
-  // entries, allocated once per connection, at most max_requests.
+  // entries, freed entries reused, at most max_requests.
   struct PendingRequest {
     bool used = false;
     uint32_t trid = 0;
@@ -265,9 +248,48 @@ class MsnpDecoder final : public flow::StreamHandler {
     uint8_t key_size = 0;
     std::array<char, 64> key{};  // longer keys are cut
   };
-  std::vector<PendingRequest> requests_;
-  size_t requests_next_ = 0;  // the entry replaced next when all are in use
-  std::string last_listed_;   // the contact of the last LST: a BPR after it is about it
+  // State only some connections need lives behind pointers, allocated on
+  // first use: a plain switchboard chat (most MSN flows) then carries none
+  // of it. Per-connection size is what the decoder costs at 100k flows
+  // (bench/README.md, decoder cost).
+  //
+  // Notification-server state (decoder_ns.cc, decoder_notices.cc, msnp21.cc).
+  struct NsState {
+    std::string offered_versions;                         // the client's VER list
+    std::string client_name, client_version, os, locale;  // from CVR
+    std::vector<PendingRequest> requests;
+    size_t requests_next = 0;  // the entry replaced next when all are in use
+    std::string last_listed;   // the contact of the last LST: a BPR after it is about it
+    // MSNP21 temporary groups (address, members seen), bounded in msnp21.cc.
+    std::vector<std::pair<std::string, std::vector<std::string>>> groups;
+  };
+  // File transfers, P2P sessions and chunked messages (decoder_files.cc).
+  struct Transfers {
+    // MSNFTP transfer connection: FIL size, the file and the block parser.
+    uint64_t msnftp_size = 0;
+    std::string msnftp_cookie;
+    std::optional<FileAssembly> msnftp_file;
+    uint8_t block_head[3] = {};
+    uint8_t block_head_have = 0;
+    uint32_t block_left = 0;
+    bool blocks_stopped = false;             // cancel block, bad flag or lost framing
+    std::vector<MsnftpOffer> msnftp_offers;  // SB: INVITEs awaiting the AuthCookie
+    std::vector<P2pFile> p2p_files;
+    std::array<V2Seen, 16> v2_seen{};
+    size_t v2_seen_next = 0;
+    std::vector<SlpPending> slp_pending;
+    std::vector<ChunkedMessage> chunked;
+  };
+  NsState& ns() {
+    if (!ns_) ns_ = std::make_unique<NsState>();
+    return *ns_;
+  }
+  Transfers& transfers() {
+    if (!transfers_) transfers_ = std::make_unique<Transfers>();
+    return *transfers_;
+  }
+  std::unique_ptr<NsState> ns_;
+  std::unique_ptr<Transfers> transfers_;
   // While an SDG's P2P is handled: its recipients, which recipients_except()
   // returns instead of the (switchboard-only) roster.
   const std::vector<std::string>* sdg_recipients_ = nullptr;

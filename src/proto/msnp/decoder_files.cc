@@ -68,11 +68,12 @@ void MsnpDecoder::finish_file(FileAssembly& file, std::string_view end, Timestam
 }
 
 void MsnpDecoder::finish_all_files(std::string_view end, Timestamp time) {
-  if (msnftp_file_) {
+  if (!transfers_) return;  // no transfer was ever seen: nothing to allocate for
+  if (transfers_->msnftp_file) {
     const Direction dir = sides_[0].raw ? Direction::kClientToServer : Direction::kServerToClient;
-    finish_file(*msnftp_file_, end, time, dir);
+    finish_file(*transfers_->msnftp_file, end, time, dir);
   }
-  for (P2pFile& f : p2p_files_) {
+  for (P2pFile& f : transfers_->p2p_files) {
     // A session whose data went over a direct connection is reported there.
     if (f.direct && f.file.next_offset() == 0) continue;
     finish_file(f.file, end, time, Direction::kClientToServer);
@@ -82,18 +83,19 @@ void MsnpDecoder::finish_all_files(std::string_view end, Timestamp time) {
 // --- MSNFTP (§10.2) ---------------------------------------------------------
 
 void MsnpDecoder::note_msnftp_offer(const FileInvitation& invite, Timestamp time) {
+  Transfers& t = transfers();
   // The file's name is known only on the switchboard (INVITE), the transfer
   // connection presents only the AuthCookie of the listener's ACCEPT. The
   // worker's MsnpSession links the two (AuthCookie -> name, size, sender).
   constexpr size_t kMaxOffers = 8;
   if (invite.cookie.empty()) return;
   if (!invite.file_name.empty()) {
-    if (msnftp_offers_.size() >= kMaxOffers) msnftp_offers_.erase(msnftp_offers_.begin());
-    msnftp_offers_.push_back({invite.cookie, invite.file_name, invite.file_size, invite.sender});
+    if (t.msnftp_offers.size() >= kMaxOffers) t.msnftp_offers.erase(t.msnftp_offers.begin());
+    t.msnftp_offers.push_back({invite.cookie, invite.file_name, invite.file_size, invite.sender});
     return;
   }
   if (invite.auth_cookie.empty() || session_ == nullptr) return;
-  for (const MsnftpOffer& offer : msnftp_offers_) {
+  for (const MsnftpOffer& offer : t.msnftp_offers) {
     if (offer.cookie != invite.cookie) continue;
     MsnpSession::MsnftpOffer link;
     link.auth_cookie = invite.auth_cookie;
@@ -110,43 +112,44 @@ void MsnpDecoder::note_msnftp_offer(const FileInvitation& invite, Timestamp time
 }
 
 void MsnpDecoder::handle_msnftp(Direction direction, const Command& cmd, Timestamp time) {
+  Transfers& t = transfers();
   // Either side may listen, so the commands are taken from whichever
   // direction carries them; there are no TrIDs.
   MsnftpTransfer step;
   if (cmd.is("TFR")) {
     // The receiver's TFR starts the file blocks in the other direction.
     sides_[flow::index_of(flow::opposite(direction))].raw = true;
-    if (!msnftp_file_) {
-      msnftp_file_.emplace("msnftp", msnftp_cookie_, "", "", msnftp_size_, content_wanted(),
-                           limits_.files);
+    if (!t.msnftp_file) {
+      t.msnftp_file.emplace("msnftp", t.msnftp_cookie, "", "", t.msnftp_size, content_wanted(),
+                            limits_.files);
     }
     return;
   }
   if (cmd.is("USR") && cmd.count >= 2) {
     owner_ = normalize_address(cmd.params[0]);
-    msnftp_cookie_ = cmd.params[1];
+    t.msnftp_cookie = cmd.params[1];
     std::string sender, name;
     uint64_t size = 0;
     if (session_ != nullptr) {
-      if (const auto* offer = session_->use_msnftp(msnftp_cookie_, info_.flow_id)) {
+      if (const auto* offer = session_->use_msnftp(t.msnftp_cookie, info_.flow_id)) {
         sender = offer->sender;
         name = offer->file_name;
         size = offer->file_size;
       }
     }
-    if (!msnftp_file_) {
+    if (!t.msnftp_file) {
       // The INVITE's size until FIL names the transfer's own.
-      msnftp_file_.emplace("msnftp", msnftp_cookie_, std::move(sender), std::move(name), size,
-                           content_wanted(), limits_.files);
+      t.msnftp_file.emplace("msnftp", t.msnftp_cookie, std::move(sender), std::move(name), size,
+                            content_wanted(), limits_.files);
     }
     step.stage = MsnftpTransfer::Stage::kAuth;
     step.account = owner_;
     step.auth_cookie = cmd.params[1];
   } else if (cmd.is("FIL") && parse_u64(cmd.param(0), step.file_size)) {
     step.stage = MsnftpTransfer::Stage::kSize;
-    msnftp_size_ = step.file_size;
+    t.msnftp_size = step.file_size;
     // The transfer's own FIL wins over the INVITE's Application-FileSize.
-    if (msnftp_file_) msnftp_file_->set_declared_size(step.file_size);
+    if (t.msnftp_file) t.msnftp_file->set_declared_size(step.file_size);
   } else if (cmd.is("BYE") && parse_u64(cmd.param(0), step.code)) {
     step.stage = MsnftpTransfer::Stage::kEnd;
   } else if (cmd.is("CCL")) {
@@ -156,70 +159,72 @@ void MsnpDecoder::handle_msnftp(Direction direction, const Command& cmd, Timesta
   }
   const MsnftpTransfer::Stage stage = step.stage;
   emit(time, direction, std::move(step));
-  if (msnftp_file_ && stage == MsnftpTransfer::Stage::kEnd) {
-    finish_file(*msnftp_file_, "bye", time, flow::opposite(direction));
-  } else if (msnftp_file_ && stage == MsnftpTransfer::Stage::kCancel) {
-    finish_file(*msnftp_file_, "cancel", time, flow::opposite(direction));
+  if (t.msnftp_file && stage == MsnftpTransfer::Stage::kEnd) {
+    finish_file(*t.msnftp_file, "bye", time, flow::opposite(direction));
+  } else if (t.msnftp_file && stage == MsnftpTransfer::Stage::kCancel) {
+    finish_file(*t.msnftp_file, "cancel", time, flow::opposite(direction));
   }
 }
 
 void MsnpDecoder::on_raw(Direction direction, ByteView bytes, Timestamp time) {
+  Transfers& t = transfers();
   // [flag:1][len:2 LE][data:len] blocks; the block header may be split
   // across segments, so up to 3 header bytes are carried over.
-  if (blocks_stopped_ || !msnftp_file_) return;
-  FileAssembly& file = *msnftp_file_;
+  if (t.blocks_stopped || !t.msnftp_file) return;
+  FileAssembly& file = *t.msnftp_file;
   FileOut out(*this, time, direction);
   const std::string_view chars = as_chars(bytes);
   size_t i = 0;
   while (i < chars.size()) {
-    if (block_left_ == 0) {
-      while (block_head_have_ < 3 && i < chars.size()) {
-        block_head_[block_head_have_++] = static_cast<uint8_t>(chars[i++]);
+    if (t.block_left == 0) {
+      while (t.block_head_have < 3 && i < chars.size()) {
+        t.block_head[t.block_head_have++] = static_cast<uint8_t>(chars[i++]);
       }
-      if (block_head_have_ < 3) return;
-      block_head_have_ = 0;
-      const uint8_t flag = block_head_[0];
+      if (t.block_head_have < 3) return;
+      t.block_head_have = 0;
+      const uint8_t flag = t.block_head[0];
       if (flag == 1) {  // the sender cancels (or ends) the transfer
-        blocks_stopped_ = true;
+        t.blocks_stopped = true;
         finish_file(file, "cancel", time, direction);
         return;
       }
       if (flag != 0) {
         // Not a block: the framing is lost for good (no markers to resume at).
-        blocks_stopped_ = true;
+        t.blocks_stopped = true;
         transfer_anomaly(TransferAnomaly::Kind::kBadBlock, file.id(), chars.size() - i + 3, time,
                          direction);
         return;
       }
-      block_left_ = static_cast<uint32_t>(block_head_[1] | (block_head_[2] << 8));
+      t.block_left = static_cast<uint32_t>(t.block_head[1] | (t.block_head[2] << 8));
       continue;
     }
-    const size_t take = std::min<size_t>(block_left_, chars.size() - i);
+    const size_t take = std::min<size_t>(t.block_left, chars.size() - i);
     file.add(file.next_offset(), chars.substr(i, take), out);
     i += take;
-    block_left_ -= static_cast<uint32_t>(take);
+    t.block_left -= static_cast<uint32_t>(take);
     if (file.done()) finish_file(file, "data", time, direction);
   }
 }
 
 void MsnpDecoder::raw_gap(uint64_t length, Timestamp time, Direction direction) {
-  if (blocks_stopped_ || !msnftp_file_) return;
+  Transfers& t = transfers();
+  if (t.blocks_stopped || !t.msnftp_file) return;
   FileOut out(*this, time, direction);
-  if (block_head_have_ == 0 && length <= block_left_) {
+  if (t.block_head_have == 0 && length <= t.block_left) {
     // Inside one block's data: the block lengths still frame the rest.
-    msnftp_file_->skip(length, out);
-    block_left_ -= static_cast<uint32_t>(length);
+    t.msnftp_file->skip(length, out);
+    t.block_left -= static_cast<uint32_t>(length);
     return;
   }
   // A lost block header: the remaining blocks cannot be found again.
-  blocks_stopped_ = true;
-  msnftp_file_->skip(length, out);
+  t.blocks_stopped = true;
+  t.msnftp_file->skip(length, out);
 }
 
 // --- P2P (§9) -----------------------------------------------------------------
 
 MsnpDecoder::P2pFile* MsnpDecoder::p2p_file(uint32_t session_id) {
-  for (P2pFile& f : p2p_files_) {
+  for (P2pFile& f : transfers().p2p_files) {
     if (f.session_id == session_id) return &f;
   }
   return nullptr;
@@ -228,32 +233,34 @@ MsnpDecoder::P2pFile* MsnpDecoder::p2p_file(uint32_t session_id) {
 MsnpDecoder::P2pFile& MsnpDecoder::p2p_open(uint32_t session_id, std::string_view transport,
                                             const std::string& sender, std::string name,
                                             uint64_t size, Timestamp time, Direction direction) {
+  Transfers& t = transfers();
   if (P2pFile* existing = p2p_file(session_id)) {
     if (existing->file.name().empty()) existing->file.set_name(std::move(name));
     if (existing->file.declared_size() == 0) existing->file.set_declared_size(size);
     return *existing;
   }
-  if (p2p_files_.size() >= limits_.max_files) {
+  if (t.p2p_files.size() >= limits_.max_files) {
     // Finished sessions are kept only to ignore late retransmissions: they
     // make room first (a switchboard fetches many pictures and emoticons).
-    std::erase_if(p2p_files_, [](const P2pFile& f) { return f.file.finished(); });
+    std::erase_if(t.p2p_files, [](const P2pFile& f) { return f.file.finished(); });
   }
-  if (p2p_files_.size() >= limits_.max_files) {
-    transfer_anomaly(TransferAnomaly::Kind::kTooManyFiles, p2p_files_.front().file.id(), 0, time,
+  if (t.p2p_files.size() >= limits_.max_files) {
+    transfer_anomaly(TransferAnomaly::Kind::kTooManyFiles, t.p2p_files.front().file.id(), 0, time,
                      direction);
-    finish_file(p2p_files_.front().file, "evicted", time, direction);
-    p2p_files_.erase(p2p_files_.begin());
+    finish_file(t.p2p_files.front().file, "evicted", time, direction);
+    t.p2p_files.erase(t.p2p_files.begin());
   }
-  p2p_files_.push_back(P2pFile{session_id,
-                               FileAssembly(transport, std::to_string(session_id), sender,
-                                            std::move(name), size, true, limits_.files),
-                               0,
-                               {}});
-  return p2p_files_.back();
+  t.p2p_files.push_back(P2pFile{session_id,
+                                FileAssembly(transport, std::to_string(session_id), sender,
+                                             std::move(name), size, true, limits_.files),
+                                0,
+                                {}});
+  return t.p2p_files.back();
 }
 
 void MsnpDecoder::handle_p2p(const std::string& sender, const MimeMessage& mime, Timestamp time,
                              Direction direction) {
+  Transfers& t = transfers();
   const std::string_view body = mime.body;
   // v2 is announced by ";{GUID}" endpoint ids (§9.2); the exact length
   // check of each parser settles the rest.
@@ -297,10 +304,10 @@ void MsnpDecoder::handle_p2p(const std::string& sender, const MimeMessage& mime,
     // v2 chunks carry no offset: the remaining-bytes TLV places them.
     uint64_t total = data.size() + h2.remaining;
     if ((h2.tf & kTfFirst) == 0) {
-      const auto it = std::find_if(slp_pending_.begin(), slp_pending_.end(), [&](auto& p) {
+      const auto it = std::find_if(t.slp_pending.begin(), t.slp_pending.end(), [&](auto& p) {
         return p.direction == flow::index_of(direction) && p.key == h2.package;
       });
-      total = it != slp_pending_.end() ? it->total : 0;
+      total = it != t.slp_pending.end() ? it->total : 0;
     }
     if (total < h2.remaining + data.size()) {
       transfer_anomaly(TransferAnomaly::Kind::kSlpDropped, "", data.size(), time, direction);
@@ -318,59 +325,62 @@ void MsnpDecoder::handle_p2p(const std::string& sender, const MimeMessage& mime,
 
 bool MsnpDecoder::v2_duplicate(const std::string& sender, uint32_t base_id, size_t length,
                                Direction direction) {
+  Transfers& t = transfers();
   const size_t who = std::hash<std::string>{}(sender);
   const auto dir = static_cast<uint8_t>(flow::index_of(direction));
-  for (const V2Seen& seen : v2_seen_) {
+  for (const V2Seen& seen : t.v2_seen) {
     if (seen.used && seen.sender == who && seen.direction == dir && seen.base_id == base_id &&
         seen.length == length) {
       return true;
     }
   }
-  v2_seen_[v2_seen_next_] = V2Seen{who, base_id, static_cast<uint32_t>(length), dir, true};
-  v2_seen_next_ = (v2_seen_next_ + 1) % v2_seen_.size();
+  t.v2_seen[t.v2_seen_next] = V2Seen{who, base_id, static_cast<uint32_t>(length), dir, true};
+  t.v2_seen_next = (t.v2_seen_next + 1) % t.v2_seen.size();
   return false;
 }
 
 void MsnpDecoder::join_slp(const std::string& sender, uint32_t key, bool v2, uint64_t offset,
                            uint64_t total, std::string_view data, Timestamp time,
                            Direction direction) {
+  Transfers& t = transfers();
   if (offset == 0 && total == data.size()) {  // the usual single-chunk message
     handle_slp(sender, data, v2, time, direction);
     return;
   }
   const uint8_t dir = static_cast<uint8_t>(flow::index_of(direction));
-  auto it = std::find_if(slp_pending_.begin(), slp_pending_.end(),
+  auto it = std::find_if(t.slp_pending.begin(), t.slp_pending.end(),
                          [&](const SlpPending& p) { return p.direction == dir && p.key == key; });
   if (offset == 0) {
-    if (it != slp_pending_.end()) slp_pending_.erase(it);
+    if (it != t.slp_pending.end()) t.slp_pending.erase(it);
     if (total > limits_.max_slp) {
       transfer_anomaly(TransferAnomaly::Kind::kSlpDropped, "", total, time, direction);
       return;
     }
-    if (slp_pending_.size() >= limits_.max_slp_pending) {
-      transfer_anomaly(TransferAnomaly::Kind::kSlpDropped, "", slp_pending_.front().text.size(),
+    if (t.slp_pending.size() >= limits_.max_slp_pending) {
+      transfer_anomaly(TransferAnomaly::Kind::kSlpDropped, "", t.slp_pending.front().text.size(),
                        time, direction);
-      slp_pending_.erase(slp_pending_.begin());
+      t.slp_pending.erase(t.slp_pending.begin());
     }
-    slp_pending_.push_back(SlpPending{dir, key, v2, total, std::string(data)});
+    t.slp_pending.push_back(SlpPending{dir, key, v2, total, std::string(data)});
     return;
   }
-  if (it == slp_pending_.end() || it->text.size() != offset || it->total != total ||
+  if (it == t.slp_pending.end() || it->text.size() != offset || it->total != total ||
       total - offset < data.size()) {
     // A chunk missing or repeated: SLP text is small, the message is dropped.
     transfer_anomaly(TransferAnomaly::Kind::kSlpDropped, "", data.size(), time, direction);
-    if (it != slp_pending_.end()) slp_pending_.erase(it);
+    if (it != t.slp_pending.end()) t.slp_pending.erase(it);
     return;
   }
   it->text.append(data);
   if (it->text.size() < it->total) return;
   const std::string text = std::move(it->text);
-  slp_pending_.erase(it);
+  t.slp_pending.erase(it);
   handle_slp(sender, text, v2, time, direction);
 }
 
 void MsnpDecoder::handle_slp(const std::string& sender, std::string_view text, bool v2,
                              Timestamp time, Direction direction) {
+  Transfers& t = transfers();
   SlpMessage slp;
   if (!parse_slp(text, slp)) return;
   const std::string_view body_type = media_type(slp.content_type);
@@ -438,17 +448,17 @@ void MsnpDecoder::handle_slp(const std::string& sender, std::string_view text, b
   } else if (has_session && signal.method == "BYE") {
     if (P2pFile* f = p2p_file(id)) {
       if (f->direct && f->file.next_offset() == 0) {
-        p2p_files_.erase(p2p_files_.begin() + (f - p2p_files_.data()));
+        t.p2p_files.erase(t.p2p_files.begin() + (f - t.p2p_files.data()));
       } else {
         finish_file(f->file, "slp_bye", time, direction);
       }
     }
   } else if (signal.status >= 300) {
     // Declined or failed: forget an offer that never carried data.
-    const auto it = std::find_if(p2p_files_.begin(), p2p_files_.end(), [&](const P2pFile& f) {
+    const auto it = std::find_if(t.p2p_files.begin(), t.p2p_files.end(), [&](const P2pFile& f) {
       return !signal.call_id.empty() && f.call_id == signal.call_id;
     });
-    if (it != p2p_files_.end() && it->file.next_offset() == 0) p2p_files_.erase(it);
+    if (it != t.p2p_files.end() && it->file.next_offset() == 0) t.p2p_files.erase(it);
   }
   emit(time, direction, std::move(signal));
 }
@@ -467,7 +477,7 @@ void MsnpDecoder::handle_transport(const std::string& sender, std::string_view m
   parse_transport_body(body, t);
   // The direct connection serves the session negotiated under the same Call-ID.
   P2pFile* session = nullptr;
-  for (P2pFile& f : p2p_files_) {
+  for (P2pFile& f : transfers().p2p_files) {
     if (!t.call_id.empty() && f.call_id == t.call_id) session = &f;
   }
   // A listening answer sends the data over the direct connection, which
@@ -543,25 +553,26 @@ bool MsnpDecoder::handle_chunk(Direction direction, const std::string& sender, c
                                const MimeMessage& mime, uint64_t size, Timestamp time) {
   const std::string_view id = header_value(mime.headers, "Message-ID");
   if (id.empty()) return false;
+  Transfers& t = transfers();
   const uint8_t dir = static_cast<uint8_t>(flow::index_of(direction));
   const ChunkLimits& limits = limits_.chunked;
-  auto it = std::find_if(chunked_.begin(), chunked_.end(),
+  auto it = std::find_if(t.chunked.begin(), t.chunked.end(),
                          [&](const ChunkedMessage& m) { return m.direction == dir && m.id == id; });
   uint64_t n = 0;
   if (parse_u64(header_value(mime.headers, "Chunks"), n)) {
     if (n < 2) return false;  // one chunk is the whole message
-    if (it != chunked_.end()) {
+    if (it != t.chunked.end()) {
       transfer_anomaly(TransferAnomaly::Kind::kChunkedDropped, id, it->size, time, direction);
-      chunked_.erase(it);
+      t.chunked.erase(it);
     }
     if (n > limits.max_chunks || mime.body.size() > limits.max_size) {
       transfer_anomaly(TransferAnomaly::Kind::kChunkedDropped, id, size, time, direction);
       return true;
     }
-    if (chunked_.size() >= limits.max_pending) {
-      transfer_anomaly(TransferAnomaly::Kind::kChunkedDropped, chunked_.front().id,
-                       chunked_.front().size, time, direction);
-      chunked_.erase(chunked_.begin());
+    if (t.chunked.size() >= limits.max_pending) {
+      transfer_anomaly(TransferAnomaly::Kind::kChunkedDropped, t.chunked.front().id,
+                       t.chunked.front().size, time, direction);
+      t.chunked.erase(t.chunked.begin());
     }
     const bool c2s = direction == Direction::kClientToServer;
     ChunkedMessage m;
@@ -576,24 +587,24 @@ bool MsnpDecoder::handle_chunk(Direction direction, const std::string& sender, c
     }
     m.chunks = static_cast<uint32_t>(n);
     m.size = size;
-    chunked_.push_back(std::move(m));
+    t.chunked.push_back(std::move(m));
     return true;
   }
   if (!parse_u64(header_value(mime.headers, "Chunk"), n)) return false;
-  if (it == chunked_.end()) {  // its first chunk was not seen
+  if (it == t.chunked.end()) {  // its first chunk was not seen
     transfer_anomaly(TransferAnomaly::Kind::kChunkedDropped, id, size, time, direction);
     return true;
   }
   if (n != it->next || it->body.size() + mime.body.size() > limits.max_size) {
     transfer_anomaly(TransferAnomaly::Kind::kChunkedDropped, id, it->size + size, time, direction);
-    chunked_.erase(it);
+    t.chunked.erase(it);
     return true;
   }
   it->body.append(mime.body);
   it->size += size;
   if (++it->next < it->chunks) return true;
   const ChunkedMessage m = std::move(*it);
-  chunked_.erase(it);
+  t.chunked.erase(it);
   dispatch_msg(direction, m.sender, m.trid, m.ack_mode, MimeMessage{m.headers, m.body}, m.size,
                time);
   return true;

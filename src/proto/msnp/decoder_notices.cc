@@ -61,27 +61,27 @@ void MsnpDecoder::track_request(const Command& cmd, ByteView payload, Timestamp 
       cmd.is("UUM")) {
     return;
   }
+  std::vector<PendingRequest>& requests = ns().requests;
   PendingRequest* slot = nullptr;
-  for (PendingRequest& r : requests_) {
+  for (PendingRequest& r : requests) {
     if (r.used && r.trid == trid) slot = &r;  // a reused TrID replaces its entry
   }
   if (slot == nullptr) {
-    for (PendingRequest& r : requests_) {
+    for (PendingRequest& r : requests) {
       if (!r.used) {
         slot = &r;
         break;
       }
     }
   }
-  if (slot == nullptr && requests_.size() < limits_.max_requests) {
-    if (requests_.capacity() == 0) requests_.reserve(limits_.max_requests);  // once
-    slot = &requests_.emplace_back();
+  if (slot == nullptr && requests.size() < limits_.max_requests) {
+    slot = &requests.emplace_back();
   }
   if (slot == nullptr) {
     // All in use: the oldest-placed entry goes (its answer, if any, will
     // not be matched).
-    slot = &requests_[requests_next_ % requests_.size()];
-    requests_next_ = (requests_next_ + 1) % requests_.size();
+    slot = &requests[ns_->requests_next % requests.size()];
+    ns_->requests_next = (ns_->requests_next + 1) % requests.size();
     anomaly(MsnpAnomaly::kPendingFull, 0, time);
   }
   slot->used = true;
@@ -120,10 +120,10 @@ void MsnpDecoder::track_request(const Command& cmd, ByteView payload, Timestamp 
 }
 
 void MsnpDecoder::answer_request(const Command& cmd) {
-  if (cmd.is_error || cmd.count == 0 || requests_.empty()) return;
+  if (cmd.is_error || cmd.count == 0 || !ns_ || ns_->requests.empty()) return;
   uint64_t trid = 0;
   if (!parse_u64(cmd.params[0], trid) || trid == 0) return;
-  for (PendingRequest& r : requests_) {
+  for (PendingRequest& r : ns().requests) {
     if (r.used && r.trid == trid && std::string_view(r.command.data(), 3) == cmd.name) {
       r.used = false;
       return;
@@ -141,8 +141,8 @@ void MsnpDecoder::command_error(const Command& cmd, int code, Timestamp time) {
     error.payload_size = length;
   }
   uint64_t trid = 0;
-  if (parse_u64(error.trid, trid)) {
-    for (PendingRequest& r : requests_) {
+  if (ns_ && parse_u64(error.trid, trid)) {
+    for (PendingRequest& r : ns_->requests) {
       if (r.used && r.trid == trid) {
         error.command.assign(r.command.data(), 3);
         error.key.assign(r.key.data(), r.key_size);
@@ -240,7 +240,7 @@ bool MsnpDecoder::handle_notice(Direction direction, const Command& cmd, ByteVie
     } else if (has_at(cmd.param(1))) {
       i = 2;
     }
-    property.account = i == 0 ? last_listed_ : normalize_address(cmd.params[i - 1]);
+    property.account = i == 0 ? ns().last_listed : normalize_address(cmd.params[i - 1]);
     property.property = cmd.param(i);
     property.value = url_decode(cmd.param(i + 1));
     if (!property.property.empty()) emit(time, direction, std::move(property));

@@ -37,10 +37,10 @@ void MsnpDecoder::handle_contacts(Direction direction, const Command& cmd, ByteV
   if (handle_notice(direction, cmd, payload, time) || handle_groups(direction, cmd, time)) return;
   if (cmd.is("VER")) {
     if (c2s) {
-      offered_versions_.clear();
+      ns().offered_versions.clear();
       for (size_t i = 1; i < cmd.count; ++i) {
-        if (!offered_versions_.empty()) offered_versions_ += ' ';
-        offered_versions_ += cmd.params[i];
+        if (!ns().offered_versions.empty()) ns().offered_versions += ' ';
+        ns().offered_versions += cmd.params[i];
       }
     } else {
       int best = 0;
@@ -54,19 +54,19 @@ void MsnpDecoder::handle_contacts(Direction direction, const Command& cmd, ByteV
       if (best != 0) version_ = best;
     }
   } else if (cmd.is("CVR") && c2s && cmd.count >= 7) {
-    locale_ = cmd.params[1];
-    os_ = std::string(cmd.params[2]) + " " + std::string(cmd.params[3]) + " " +
-          std::string(cmd.params[4]);
-    client_name_ = cmd.params[5];
-    client_version_ = cmd.params[6];
+    ns().locale = cmd.params[1];
+    ns().os = std::string(cmd.params[2]) + " " + std::string(cmd.params[3]) + " " +
+              std::string(cmd.params[4]);
+    ns().client_name = cmd.params[5];
+    ns().client_version = cmd.params[6];
   } else if (cmd.is("USR")) {
     if (c2s && cmd.count >= 4 && cmd.params[2] == "I") {
       usr_trid_ = p0;
       auth_scheme_ = p1;
       attempt_account_ = normalize_address(cmd.params[3]);
       emit(time, direction,
-           LoginAttempt{attempt_account_, auth_scheme_, offered_versions_, client_name_,
-                        client_version_, os_, locale_});
+           LoginAttempt{attempt_account_, auth_scheme_, ns().offered_versions, ns().client_name,
+                        ns().client_version, ns().os, ns().locale});
     } else if (c2s && cmd.count >= 2) {
       usr_trid_ = p0;  // a later USR of the same login (S stage) or SHA A
     } else if (!c2s && p1 == "OK" && cmd.count >= 3 && !logged_in_) {
@@ -176,7 +176,7 @@ void MsnpDecoder::handle_contacts(Direction direction, const Command& cmd, ByteV
       change.friendly_name = url_decode(p1);
       change.lists = cmd.params[2];
     }
-    last_listed_ = change.contact;  // a BPR line after it is about this contact
+    ns().last_listed = change.contact;  // a BPR line after it is about this contact
     if (!change.contact.empty()) emit(time, direction, std::move(change));
   } else if (cmd.is("ADD") || cmd.is("ADC") || cmd.is("REM")) {
     // ADD trid LIST [serial] account friendly; ADC trid LIST N=account [F=name];

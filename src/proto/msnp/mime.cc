@@ -1,18 +1,9 @@
 #include "proto/msnp/mime.h"
 
+#include <algorithm>
+#include <cstdint>
+
 namespace rcds::proto::msnp {
-
-namespace {
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-}  // namespace
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
 
 bool split_mime(std::string_view payload, MimeMessage& out) {
   // The first empty line ends the headers, whichever line ending is used.
@@ -31,7 +22,12 @@ bool split_mime(std::string_view payload, MimeMessage& out) {
   return false;
 }
 
-std::string_view header_value(std::string_view block, std::string_view name) {
+namespace {
+// Calls `found(index, value)` for each line "names[index]: value" (name
+// case-insensitive; leading blanks, a trailing CR and trailing spaces
+// dropped) until it returns true.
+template <class Found>
+void scan_headers(std::string_view block, std::span<const std::string_view> names, Found found) {
   size_t pos = 0;
   while (pos < block.size()) {
     size_t lf = block.find('\n', pos);
@@ -39,15 +35,46 @@ std::string_view header_value(std::string_view block, std::string_view name) {
     std::string_view line = block.substr(pos, lf - pos);
     pos = lf + 1;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    const size_t colon = line.find(':');
-    if (colon == std::string_view::npos || !iequals(line.substr(0, colon), name)) continue;
-    std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-      value.remove_prefix(1);
-    while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
-    return value;
+    for (size_t i = 0; i < names.size(); ++i) {
+      // Header names hold no colon, so a name matches exactly when the
+      // line's first colon follows it: checked without searching the line
+      // (this runs for every header of every wanted message).
+      const size_t n = names[i].size();
+      if (line.size() <= n || line[n] != ':' || !iequals(line.substr(0, n), names[i])) continue;
+      std::string_view value = line.substr(n + 1);
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+        value.remove_prefix(1);
+      while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+      if (found(i, value)) return;
+      break;
+    }
   }
-  return {};
+}
+}  // namespace
+
+std::string_view header_value(std::string_view block, std::string_view name) {
+  std::string_view result;
+  scan_headers(block, std::span<const std::string_view>(&name, 1), [&](size_t, std::string_view v) {
+    result = v;
+    return true;
+  });
+  return result;
+}
+
+void header_values(std::string_view block, std::span<const std::string_view> names,
+                   std::span<std::string_view> values) {
+  names = names.first(std::min<size_t>(names.size(), 64));
+  std::fill_n(values.begin(), names.size(), std::string_view{});
+  size_t left = names.size();
+  uint64_t done = 0;  // bit i: names[i] found (the first occurrence wins)
+  scan_headers(block, names, [&](size_t i, std::string_view v) {
+    if ((done >> i & 1) == 0) {
+      done |= uint64_t{1} << i;
+      values[i] = v;
+      --left;
+    }
+    return left == 0;
+  });
 }
 
 std::string_view media_type(std::string_view content_type) {

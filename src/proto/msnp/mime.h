@@ -2,6 +2,7 @@
 // line, a body. Pure and allocation-free: every result views the payload.
 #pragma once
 
+#include <span>
 #include <string_view>
 
 namespace rcds::proto::msnp {
@@ -18,10 +19,25 @@ bool split_mime(std::string_view payload, MimeMessage& out);
 // leading spaces and a trailing CR removed; "" when absent.
 std::string_view header_value(std::string_view block, std::string_view name);
 
+// Several headers in one pass over the block: values[i] is what
+// header_value(block, names[i]) gives. `values` has at least names.size()
+// entries; at most 64 names.
+void header_values(std::string_view block, std::span<const std::string_view> names,
+                   std::span<std::string_view> values);
+
 // The media type of a Content-Type value, without parameters, e.g.
 // "text/plain" from "text/plain; charset=UTF-8".
 std::string_view media_type(std::string_view content_type);
 
-bool iequals(std::string_view a, std::string_view b);
+// ASCII case-insensitive equality (header names, media types). Inline:
+// it runs per header line of every wanted message.
+inline bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
 
 }  // namespace rcds::proto::msnp

@@ -139,12 +139,12 @@ void MsnpDecoder::handle_msnp21(Direction direction, const Command& cmd, ByteVie
     conversation = to;
     // Members are learned from the authors seen in the group (and the
     // owner): the reference names no membership message to learn them from.
-    auto it = std::find_if(groups_.begin(), groups_.end(),
+    auto it = std::find_if(ns().groups.begin(), ns().groups.end(),
                            [&](const auto& g) { return g.first == conversation; });
-    if (it == groups_.end()) {
-      if (groups_.size() >= kMaxGroups) groups_.erase(groups_.begin());
-      groups_.push_back({conversation, {}});
-      it = groups_.end() - 1;
+    if (it == ns().groups.end()) {
+      if (ns().groups.size() >= kMaxGroups) ns().groups.erase(ns().groups.begin());
+      ns().groups.push_back({conversation, {}});
+      it = ns().groups.end() - 1;
     }
     auto& members = it->second;
     const std::string* const authors[] = {&owner_, &sender};
