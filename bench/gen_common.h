@@ -3,7 +3,10 @@
 // its 1 Gbit/s clock, the text corpus and the per-connection TCP state.
 #pragma once
 
+#include <cerrno>
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -63,7 +66,12 @@ class Output {
  public:
   explicit Output(const std::string& path) : writer_(path) {}
   bool ok() const { return writer_.ok(); }
-  bool close() { return writer_.close(); }
+  // Closes the file; on failure says why on stderr and returns false.
+  bool close_or_report(const std::string& path) {
+    if (writer_.close()) return true;
+    std::fprintf(stderr, "bench_gen: writing %s failed: %s\n", path.c_str(), std::strerror(errno));
+    return false;
+  }
   uint64_t bytes() const { return writer_.bytes_written(); }
   uint64_t packets() const { return packets_; }
   uint64_t seconds() const { return time_ns_ / 1'000'000'000ull; }

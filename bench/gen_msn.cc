@@ -367,11 +367,7 @@ int run_msn(const Options& options, Output& out) {
   generator.run();
   const uint64_t packets = out.packets();
   const uint64_t bytes = out.bytes();
-  if (!out.close()) {
-    std::fprintf(stderr, "bench_gen: writing %s failed: %s\n", options.out.c_str(),
-                 std::strerror(errno));
-    return 1;
-  }
+  if (!out.close_or_report(options.out)) return 1;
   if (!options.warrants_out.empty() && !generator.write_warrants(options.warrants_out)) {
     std::fprintf(stderr, "bench_gen: writing %s failed: %s\n", options.warrants_out.c_str(),
                  std::strerror(errno));

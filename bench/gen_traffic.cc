@@ -422,11 +422,7 @@ int main(int argc, char** argv) {
   }
   const uint64_t packets = out.packets();
   const uint64_t bytes = out.bytes();
-  if (!out.close()) {
-    std::fprintf(stderr, "bench_gen: writing %s failed: %s\n", options.out.c_str(),
-                 std::strerror(errno));
-    return 1;
-  }
+  if (!out.close_or_report(options.out)) return 1;
   std::printf("file=%s packets=%llu file_bytes=%llu connections=%llu\n", options.out.c_str(),
               static_cast<unsigned long long>(packets), static_cast<unsigned long long>(bytes),
               static_cast<unsigned long long>(options.syn_flood != 0 ? options.syn_flood

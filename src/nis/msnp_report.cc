@@ -7,6 +7,7 @@
 #include "proto/msnp/event_fields.h"
 #include "proto/msnp/gateway.h"
 #include "proto/msnp/p2p_direct.h"
+#include "util/overloaded.h"
 
 namespace rcds::nis {
 
@@ -14,13 +15,6 @@ namespace msnp = proto::msnp;
 using nlohmann::json;
 
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 // User text may be invalid UTF-8: replace rather than throw.
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }

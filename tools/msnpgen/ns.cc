@@ -195,6 +195,13 @@ void Ns::login(bool wrong_password) {
   if (v >= 21) msnp21::after_login(*this);
 }
 
+void Ns::sign_in(const std::vector<Ns*>& contacts, const std::string& status,
+                 const std::vector<Ns*>& watchers) {
+  login();
+  sync_contacts(contacts);
+  set_status(status, watchers);
+}
+
 void Ns::set_status(const std::string& s, const std::vector<Ns*>& watchers) {
   const bool first = status.empty();
   status = s;

@@ -29,6 +29,9 @@ class Ns {
   // Own status (CHG, or PUT for MSNP21); `watchers` receive NLN (NFY PUT).
   // The first call also delivers ILN for the contacts already online.
   void set_status(const std::string& status, const std::vector<Ns*>& watchers);
+  // The usual start of a session: login(), sync_contacts(contacts), set_status(status, watchers).
+  void sign_in(const std::vector<Ns*>& contacts, const std::string& status,
+               const std::vector<Ns*>& watchers);
   void personal_message(const std::string& text, const std::vector<Ns*>& watchers);
   // Contact-list changes (contacts.cc): ADD (<10) / ADC (10–12) / ADL (13+),
   // and the other user's server pushes the reverse-list entry; REM / RML.

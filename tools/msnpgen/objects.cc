@@ -324,12 +324,8 @@ void direct_transfer(World& w, Switchboard& sb, Ns& sender, Ns& receiver,
 void p2p_objects(World& w, uint64_t seed) {
   Rng& rng = w.cap.rng();
   Ns a(w, alice(12), rng.guid()), b(w, bob(12), rng.guid());
-  a.login();
-  a.sync_contacts({&b});
-  a.set_status("NLN", {});
-  b.login();
-  b.sync_contacts({&a});
-  b.set_status("NLN", {&a});
+  a.sign_in({&b}, "NLN", {});
+  b.sign_in({&a}, "NLN", {&a});
   Switchboard sb(w);
   sb.open(a);
   sb.invite(a, b);
@@ -361,12 +357,8 @@ void p2p_objects(World& w, uint64_t seed) {
 void p2p_direct(World& w, uint64_t seed) {
   Rng& rng = w.cap.rng();
   Ns a(w, alice(12), rng.guid()), b(w, bob(12), rng.guid());
-  a.login();
-  a.sync_contacts({&b});
-  a.set_status("NLN", {});
-  b.login();
-  b.sync_contacts({&a});
-  b.set_status("NLN", {&a});
+  a.sign_in({&b}, "NLN", {});
+  b.sign_in({&a}, "NLN", {&a});
   Switchboard sb(w);
   sb.open(a);
   sb.invite(a, b);

@@ -36,12 +36,8 @@ Bytes file_bytes(uint64_t seed, uint64_t salt, size_t size) {
 void md5_chat(World& w, uint64_t) {
   Ns c(w, carol(2)), a(w, alice(5)), b(w, bob(7));
   c.login(/*wrong_password=*/true);  // 911, then nothing from carol
-  a.login();
-  a.sync_contacts({&b, &c});
-  a.set_status("NLN", {});
-  b.login();
-  b.sync_contacts({&a});
-  b.set_status("NLN", {&a});
+  a.sign_in({&b, &c}, "NLN", {});
+  b.sign_in({&a}, "NLN", {&a});
   a.add_contact(c);
   a.remove_contact(c);
   Switchboard sb(w);
@@ -61,12 +57,8 @@ void md5_chat(World& w, uint64_t) {
 
 void twn_chat(World& w, uint64_t) {
   Ns a(w, alice(8)), b(w, bob(9));
-  a.login();
-  a.sync_contacts({&b});
-  a.set_status("NLN", {});
-  b.login();
-  b.sync_contacts({&a});
-  b.set_status("NLN", {&a});
+  a.sign_in({&b}, "NLN", {});
+  b.sign_in({&a}, "NLN", {&a});
   a.ping();
   Switchboard sb(w);
   sb.open(a);
@@ -93,17 +85,13 @@ void twn_chat(World& w, uint64_t) {
 
 void multiparty(World& w, uint64_t) {
   Ns a(w, alice(10)), b(w, bob(11)), c(w, carol(12));
-  a.login();
-  a.sync_contacts({&b, &c});
-  a.set_status("NLN", {});
+  a.sign_in({&b, &c}, "NLN", {});
   b.login();
   b.sync_contacts({&a, &c});
   b.challenge();
   b.set_status("NLN", {&a});
   b.personal_message("At the beach", {&a});
-  c.login();
-  c.sync_contacts({&a, &b});
-  c.set_status("NLN", {&a, &b});
+  c.sign_in({&a, &b}, "NLN", {&a, &b});
   Switchboard sb(w);
   sb.open(a);
   sb.invite(a, b);
@@ -131,12 +119,8 @@ void multiparty(World& w, uint64_t) {
 
 void sso_presence(World& w, uint64_t) {
   Ns a(w, alice(15)), b(w, bob(13)), c(w, carol(14));
-  b.login();
-  b.sync_contacts({&a, &c});
-  b.set_status("NLN", {});
-  c.login();
-  c.sync_contacts({&a, &b});
-  c.set_status("BSY", {&b});
+  b.sign_in({&a, &c}, "NLN", {});
+  c.sign_in({&a, &b}, "BSY", {&b});
   a.login();
   a.sync_contacts({&b, &c});
   a.challenge();
@@ -170,16 +154,10 @@ void mpop(World& w, uint64_t) {
   Ns b(w, bob(16), rng.guid());
   work.acct.ip = "192.0.2.11";  // the second device of the same account
   home.acct.friendly = "Alice A.";
-  b.login();
-  b.sync_contacts({&home});
-  b.set_status("NLN", {});
-  home.login();
-  home.sync_contacts({&b});
-  home.set_status("NLN", {&b});
+  b.sign_in({&home}, "NLN", {});
+  home.sign_in({&b}, "NLN", {&b});
   home.personal_message("Two places at once", {&b, &work});
-  work.login();
-  work.sync_contacts({&b});
-  work.set_status("NLN", {&home});
+  work.sign_in({&b}, "NLN", {&home});
   Switchboard sb(w);
   sb.open(b);
   sb.invite(b, {&home, &work});
@@ -199,15 +177,9 @@ void mpop(World& w, uint64_t) {
 void sdg(World& w, uint64_t) {
   Rng& rng = w.cap.rng();
   Ns a(w, alice(21), rng.guid()), b(w, bob(21), rng.guid()), c(w, carol(21), rng.guid());
-  a.login();
-  a.sync_contacts({&b, &c});
-  a.set_status("NLN", {});
-  b.login();
-  b.sync_contacts({&a, &c});
-  b.set_status("NLN", {&a});
-  c.login();
-  c.sync_contacts({&a, &b});
-  c.set_status("BSY", {&a, &b});
+  a.sign_in({&b, &c}, "NLN", {});
+  b.sign_in({&a, &c}, "NLN", {&a});
+  c.sign_in({&a, &b}, "BSY", {&a, &b});
   a.personal_message("No more switchboards", {&b, &c});
   msnp21::typing(a, {&b}, "");
   msnp21::text(a, {&b}, "", kSegoe, "Hi Bob, via SDG");
@@ -226,12 +198,8 @@ void sdg(World& w, uint64_t) {
 void sdg_p2p(World& w, uint64_t seed) {
   Rng& rng = w.cap.rng();
   Ns a(w, alice(21), rng.guid()), b(w, bob(21), rng.guid());
-  a.login();
-  a.sync_contacts({&b});
-  a.set_status("NLN", {});
-  b.login();
-  b.sync_contacts({&a});
-  b.set_status("NLN", {&a});
+  a.sign_in({&b}, "NLN", {});
+  b.sign_in({&a}, "NLN", {&a});
   msnp21::text(a, {&b}, "", kSegoe, "The report is on its way");
   msnp21::file_decline(a, b, "holiday.avi", 52428800);
   msnp21::file_transfer(a, b, "report.pdf", file_bytes(seed, 4, 7300));
@@ -262,12 +230,8 @@ void msnftp(World& w, uint64_t seed) {
 void p2p(World& w, uint64_t seed, bool v2) {
   Rng& rng = w.cap.rng();
   Ns a(w, alice(v2 ? 18 : 9), rng.guid()), b(w, bob(v2 ? 18 : 12), rng.guid());
-  a.login();
-  a.sync_contacts({&b});
-  a.set_status("NLN", {});
-  b.login();
-  b.sync_contacts({&a});
-  b.set_status("NLN", {&a});
+  a.sign_in({&b}, "NLN", {});
+  b.sign_in({&a}, "NLN", {&a});
   Switchboard sb(w);
   sb.open(a);
   sb.invite(a, b);
@@ -287,12 +251,8 @@ void gateway(World& w, uint64_t) {
   Account tunnelled = alice(9);
   tunnelled.via_gateway = true;
   Ns a(w, tunnelled), b(w, bob(9));
-  b.login();
-  b.sync_contacts({&a});
-  b.set_status("NLN", {});
-  a.login();
-  a.sync_contacts({&b});
-  a.set_status("NLN", {&b});
+  b.sign_in({&a}, "NLN", {});
+  a.sign_in({&b}, "NLN", {&b});
   Switchboard sb(w);
   sb.open(a);
   sb.invite(a, b);
@@ -313,12 +273,8 @@ void gateway_proxy(World& w, uint64_t) {
   proxied.via_gateway = true;
   proxied.proxy_ip = "192.0.2.200";
   Ns a(w, proxied), b(w, bob(11));
-  b.login();
-  b.sync_contacts({&a});
-  b.set_status("NLN", {});
-  a.login();
-  a.sync_contacts({&b});
-  a.set_status("NLN", {&b});
+  b.sign_in({&a}, "NLN", {});
+  a.sign_in({&b}, "NLN", {&b});
   Switchboard sb(w);
   sb.open(a);
   sb.invite(a, b);
@@ -360,18 +316,10 @@ void minimisation(World& w, uint64_t seed) {
   Rng& rng = w.cap.rng();
   Ns a(w, alice(12), rng.guid()), b(w, bob(11), rng.guid()), c(w, carol(12), rng.guid());
   Ns d(w, dave(9), rng.guid());
-  a.login();
-  a.sync_contacts({&b, &c});
-  a.set_status("NLN", {});
-  b.login();
-  b.sync_contacts({&a, &c, &d});
-  b.set_status("NLN", {&a});
-  c.login();
-  c.sync_contacts({&a, &b, &d});
-  c.set_status("NLN", {&a, &b});
-  d.login();
-  d.sync_contacts({&b, &c});
-  d.set_status("NLN", {&b, &c});
+  a.sign_in({&b, &c}, "NLN", {});
+  b.sign_in({&a, &c, &d}, "NLN", {&a});
+  c.sign_in({&a, &b, &d}, "NLN", {&a, &b});
+  d.sign_in({&b, &c}, "NLN", {&b, &c});
 
   // A switchboard alice joins late and leaves early.
   Switchboard group(w);

@@ -36,12 +36,8 @@ void ns_families_scenario(World& w, uint64_t) {
   notices::set_phone(b, "PHM", "+1 555 0111");
   b.sync_contacts({&a, &c});  // alice's number as a BPR after her LST
   b.set_status("NLN", {&a});
-  c.login();
-  c.sync_contacts({&a, &b, &d});
-  c.set_status("NLN", {&a, &b});
-  d.login();
-  d.sync_contacts({&c});
-  d.set_status("NLN", {&c});
+  c.sign_in({&a, &b, &d}, "NLN", {&a, &b});
+  d.sign_in({&c}, "NLN", {&c});
 
   const std::string work = notices::add_group(a, "Work Mates");
   notices::rename_group(a, work, "Co-Workers");
@@ -98,15 +94,9 @@ void msnp_versions_scenario(World& w, uint64_t) {
   Ns a(w, person("alice@example.com", "Alice A.", 3, "192.0.2.10", "tulip7"));
   Ns b(w, person("bob@example.net", "Bob", 4, "203.0.113.50", "otter3"));
   Ns c(w, person("carol@example.org", "Carol C.", 6, "192.0.2.77", "maple9"));
-  a.login();
-  a.sync_contacts({&b, &c});
-  a.set_status("NLN", {});
-  b.login();
-  b.sync_contacts({&a, &c});
-  b.set_status("NLN", {&a});
-  c.login();
-  c.sync_contacts({&a, &b});
-  c.set_status("BSY", {&a, &b});
+  a.sign_in({&b, &c}, "NLN", {});
+  b.sign_in({&a, &c}, "NLN", {&a});
+  c.sign_in({&a, &b}, "BSY", {&a, &b});
   Switchboard old(w);
   old.open(a);
   old.invite(a, b);
@@ -126,15 +116,9 @@ void msnp_versions_scenario(World& w, uint64_t) {
   Ns d(w, person("dave@example.com", "Dave D.", 17, "192.0.2.88", "birch5"), rng.guid());
   Ns e(w, person("erin@example.com", "Erin", 19, "192.0.2.99", "cedar2"), rng.guid());
   Ns f(w, person("frank@example.net", "Frank F.", 20, "203.0.113.70", "aspen4"), rng.guid());
-  d.login();
-  d.sync_contacts({&e, &f});
-  d.set_status("NLN", {});
-  e.login();
-  e.sync_contacts({&d, &f});
-  e.set_status("NLN", {&d});
-  f.login();
-  f.sync_contacts({&d, &e});
-  f.set_status("AWY", {&d, &e});
+  d.sign_in({&e, &f}, "NLN", {});
+  e.sign_in({&d, &f}, "NLN", {&d});
+  f.sign_in({&d, &e}, "AWY", {&d, &e});
   e.personal_message("Version nineteen", {&d, &f});
   f.personal_message("Version twenty", {&d, &e});
   Switchboard sb(w);

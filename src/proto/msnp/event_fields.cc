@@ -1,21 +1,11 @@
 #include "proto/msnp/event_fields.h"
 
 #include "util/base64.h"
+#include "util/overloaded.h"
 
 namespace rcds::proto::msnp {
 
 using nlohmann::json;
-
-namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
-
-}  // namespace
 
 json event_fields(const EventBody& body) {
   json j = json::object();

@@ -16,19 +16,6 @@ constexpr uint32_t kFlagObject = 0x20;
 constexpr uint32_t kFlagHandshake = 0x100;
 constexpr std::string_view kFoo("foo\0", 4);
 
-P2pHeader parse_header(const uint8_t* p) {
-  P2pHeader h;
-  h.session_id = load_le32(p);
-  h.identifier = load_le32(p + 4);
-  h.offset = load_le64(p + 8);
-  h.total_size = load_le64(p + 16);
-  h.length = load_le32(p + 24);
-  h.flags = load_le32(p + 28);
-  h.ack_identifier = load_le32(p + 32);
-  h.ack_unique_id = load_le32(p + 36);
-  h.ack_data_size = load_le64(p + 40);
-  return h;
-}
 }  // namespace
 
 flow::ProbeResult p2p_direct_probe(ByteView first_bytes, Direction /*direction*/) {
@@ -46,7 +33,7 @@ flow::ProbeResult p2p_direct_probe(ByteView first_bytes, Direction /*direction*/
     return n >= 8 ? flow::ProbeResult::kMatch : flow::ProbeResult::kNeedMore;
   }
   if (n < 4 + kHeader) return flow::ProbeResult::kNeedMore;
-  const P2pHeader h = parse_header(first_bytes.data() + 4);
+  const P2pHeader h = read_p2p_v1_header(first_bytes.data() + 4);
   return h.flags == kFlagHandshake && h.length == 0 && h.session_id == 0
              ? flow::ProbeResult::kMatch
              : flow::ProbeResult::kNoMatch;
@@ -167,7 +154,7 @@ void P2pDirectDecoder::feed(Side& side, Direction direction, std::string_view by
 }
 
 void P2pDirectDecoder::on_header(Side& side, Direction direction, Timestamp time) {
-  side.header = parse_header(side.head);
+  side.header = read_p2p_v1_header(side.head);
   const P2pHeader& h = side.header;
   side.left = side.packet - static_cast<uint32_t>(kHeader);
   side.data = 0;

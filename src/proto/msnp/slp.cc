@@ -42,9 +42,8 @@ void append_utf8(uint32_t cp, std::string& out) {
 }
 }  // namespace
 
-bool parse_p2p_v1(std::string_view body, P2pHeader& h, std::string_view& data, uint32_t& footer) {
-  if (body.size() < kP2pHeader + 4) return false;
-  const uint8_t* p = bytes_of(body);
+P2pHeader read_p2p_v1_header(const uint8_t* p) {
+  P2pHeader h;
   h.session_id = load_le32(p);
   h.identifier = load_le32(p + 4);
   h.offset = load_le64(p + 8);
@@ -54,6 +53,13 @@ bool parse_p2p_v1(std::string_view body, P2pHeader& h, std::string_view& data, u
   h.ack_identifier = load_le32(p + 32);
   h.ack_unique_id = load_le32(p + 36);
   h.ack_data_size = load_le64(p + 40);
+  return h;
+}
+
+bool parse_p2p_v1(std::string_view body, P2pHeader& h, std::string_view& data, uint32_t& footer) {
+  if (body.size() < kP2pHeader + 4) return false;
+  const uint8_t* p = bytes_of(body);
+  h = read_p2p_v1_header(p);
   if (body.size() - kP2pHeader - 4 != h.length) return false;
   data = body.substr(kP2pHeader, h.length);
   footer = load_be32(p + kP2pHeader + h.length);

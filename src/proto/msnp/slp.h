@@ -24,6 +24,9 @@ struct P2pHeader {
   uint64_t ack_data_size = 0;
 };
 
+// Reads the 48 header bytes at `p` (the caller checked they are there).
+P2pHeader read_p2p_v1_header(const uint8_t* p);
+
 // Splits a P2P v1 body (after the MIME headers) into header, data and
 // footer. False unless the sizes add up exactly (48 + length + 4): that also
 // rejects v2 headers, which are not decoded.

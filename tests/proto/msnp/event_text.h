@@ -15,6 +15,7 @@
 
 #include "proto/msnp/decoder.h"
 #include "proto/msnp/events.h"
+#include "util/overloaded.h"
 
 namespace rcds::proto::msnp::testing {
 
@@ -35,13 +36,6 @@ inline std::string list(const std::vector<std::string>& items) {
   for (const std::string& item : items) out += (out.empty() ? "" : ",") + item;
   return out;
 }
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 // ";{GUID}" of an MPOP endpoint, "" without one.
 inline std::string device(const std::string& device_id) {
@@ -306,6 +300,32 @@ inline std::string be(uint64_t v, size_t n) {
   std::string out;
   for (size_t i = n; i-- > 0;) out += static_cast<char>((v >> (8 * i)) & 0xFF);
   return out;
+}
+
+// Hand-written MSNP exchanges: a command line, a command with its payload.
+inline std::string line(const std::string& text) { return text + "\r\n"; }
+inline std::string with_payload(const std::string& head, const std::string& payload) {
+  return head + " " + std::to_string(payload.size()) + "\r\n" + payload;
+}
+
+// A P2P v2 packet (§9.2): transport header (+ data header with the
+// remaining-bytes TLV) + data + footer.
+inline std::string p2p_v2(uint8_t opcode, uint32_t base, const std::string& tlvs, uint8_t tf,
+                          uint16_t package, uint32_t session, uint64_t remaining,
+                          const std::string& data, uint32_t footer, bool data_header = true) {
+  std::string dh;
+  if (data_header) {
+    dh = std::string(1, '\0') + std::string(1, static_cast<char>(tf)) + be(package, 2) +
+         be(session, 4);
+    if (remaining != 0) dh += std::string("\x01\x08", 2) + be(remaining, 8);
+    while (dh.size() % 4 != 0) dh.push_back('\0');
+    dh[0] = static_cast<char>(dh.size());
+  }
+  std::string th = std::string(1, '\0') + std::string(1, static_cast<char>(opcode)) +
+                   be(dh.size() + data.size(), 2) + be(base, 4) + tlvs;
+  while (th.size() % 4 != 0) th.push_back('\0');
+  th[0] = static_cast<char>(th.size());
+  return th + dh + data + be(footer, 4);
 }
 inline std::string base64(const std::string& raw) {
   static constexpr char kAlphabet[] =

@@ -13,8 +13,6 @@ namespace {
 
 using Lines = std::vector<std::string>;
 
-std::string line(const std::string& text) { return text + "\r\n"; }
-
 // "HEAD len\r\n" + payload, checking the reference's len= value (byte count).
 std::string with_payload(const std::string& head, const std::string& payload, size_t len) {
   EXPECT_EQ(payload.size(), len) << head;

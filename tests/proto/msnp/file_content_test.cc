@@ -16,10 +16,6 @@ namespace {
 
 using Lines = std::vector<std::string>;
 
-std::string line(const std::string& text) { return text + "\r\n"; }
-std::string with_payload(const std::string& head, const std::string& payload) {
-  return head + " " + std::to_string(payload.size()) + "\r\n" + payload;
-}
 std::string file_bytes(size_t n, uint32_t seed) {
   std::mt19937 rng(seed);
   std::string out(n, '\0');
@@ -330,22 +326,6 @@ TEST(MsnpFileContent, P2pV1ReorderedAndMissingChunks) {
 }
 
 // --- P2P v2 (§9.2) ----------------------------------------------------------------
-
-// Transport header (+ data header with the remaining-bytes TLV) + data + footer.
-std::string p2p_v2(uint8_t opcode, uint32_t base, const std::string& tlvs, uint8_t tf,
-                   uint16_t package, uint32_t session, uint64_t remaining, const std::string& data,
-                   uint32_t footer) {
-  std::string dh = std::string(1, '\0') + std::string(1, static_cast<char>(tf)) + be(package, 2) +
-                   be(session, 4);
-  if (remaining != 0) dh += std::string("\x01\x08", 2) + be(remaining, 8);
-  while (dh.size() % 4 != 0) dh.push_back('\0');
-  dh[0] = static_cast<char>(dh.size());
-  std::string th = std::string(1, '\0') + std::string(1, static_cast<char>(opcode)) +
-                   be(dh.size() + data.size(), 2) + be(base, 4) + tlvs;
-  while (th.size() % 4 != 0) th.push_back('\0');
-  th[0] = static_cast<char>(th.size());
-  return th + dh + data + be(footer, 4);
-}
 
 TEST(MsnpFileContent, P2pV2SplitInviteAndFileData) {
   const std::string a = "alice@example.com;{11111111-2222-3333-4444-555555555555}";

@@ -15,8 +15,6 @@ namespace {
 
 using Lines = std::vector<std::string>;
 
-std::string line(const std::string& text) { return text + "\r\n"; }
-
 std::string request(const std::string& host, const std::string& query, const std::string& body) {
   return "POST http://" + host + "/gateway/gateway.dll?" + query +
          " HTTP/1.1\r\nAccept: */*\r\nUser-Agent: MSMSGS\r\nHost: " + host +

@@ -11,10 +11,6 @@ namespace {
 
 using Lines = std::vector<std::string>;
 
-std::string line(const std::string& text) { return text + "\r\n"; }
-std::string with_payload(const std::string& head, const std::string& payload) {
-  return head + " " + std::to_string(payload.size()) + "\r\n" + payload;
-}
 std::string text(const std::string& body) {
   return "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nX-MMS-IM-Format: "
          "FN=Arial; EF=; CO=0; CS=0; PF=22\r\n\r\n" +

@@ -13,11 +13,6 @@ namespace {
 
 using Lines = std::vector<std::string>;
 
-std::string line(const std::string& text) { return text + "\r\n"; }
-std::string with_payload(const std::string& head, const std::string& payload) {
-  return head + " " + std::to_string(payload.size()) + "\r\n" + payload;
-}
-
 // The three header blocks of §11, then the body.
 std::string sdg_payload(const std::string& to, const std::string& from,
                         const std::string& content_headers, const std::string& body) {

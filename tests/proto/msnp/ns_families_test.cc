@@ -14,11 +14,6 @@ namespace {
 
 using Lines = std::vector<std::string>;
 
-std::string line(const std::string& text) { return text + "\r\n"; }
-std::string with_payload(const std::string& head, const std::string& payload) {
-  return head + " " + std::to_string(payload.size()) + "\r\n" + payload;
-}
-
 // A logged-in notification connection of `version` for alice.
 std::vector<Step> ns_login(int version) {
   const std::string v = "MSNP" + std::to_string(version);
