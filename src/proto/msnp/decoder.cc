@@ -407,7 +407,7 @@ void MsnpDecoder::handle_msg(Direction direction, const Command& cmd, ByteView p
     anomaly(MsnpAnomaly::kBadMime, payload.size(), time, direction);
     return;
   }
-  const std::string_view type = media_type(header_value(mime.headers, "Content-Type"));
+  const std::string_view type = media_type(mime.content_type);
   if (!c2s && cmd.param(0) == "Hotmail") {
     if (iequals(type, "text/x-msmsgsprofile")) {
       emit(time, direction,
@@ -459,7 +459,7 @@ void MsnpDecoder::dispatch_msg(Direction direction, const std::string& sender,
                                std::string_view trid, char ack_mode, const MimeMessage& mime,
                                uint64_t size, Timestamp time, const Interop* interop) {
   const bool c2s = direction == Direction::kClientToServer;
-  const std::string_view type = media_type(header_value(mime.headers, "Content-Type"));
+  const std::string_view type = media_type(mime.content_type);
   // The switchboard roster minus `who`, or the interop message's one recipient.
   auto recipients = [&](const std::string& who) {
     if (interop == nullptr) return recipients_except(who);
@@ -476,16 +476,11 @@ void MsnpDecoder::dispatch_msg(Direction direction, const std::string& sender,
     message.recipients = recipients(sender);
     message.network_id = network;
     message.text = mime.body;
-    // One pass over the headers instead of one per header (a hot path).
-    static constexpr std::string_view kNames[] = {"X-MMS-IM-Format", "Message-ID", "Chunks",
-                                                  "Chunk"};
-    std::string_view values[std::size(kNames)];
-    header_values(mime.headers, kNames, values);
-    message.format = values[0];
-    message.message_id = values[1];
+    message.format = mime.im_format;
+    message.message_id = mime.message_id;
     uint64_t n = 0;
-    if (parse_u64(values[2], n)) message.chunks = static_cast<uint32_t>(n);
-    if (parse_u64(values[3], n)) message.chunk = static_cast<uint32_t>(n);
+    if (parse_u64(mime.chunks, n)) message.chunks = static_cast<uint32_t>(n);
+    if (parse_u64(mime.chunk, n)) message.chunk = static_cast<uint32_t>(n);
     message.trid = std::string(trid);
     message.ack_mode = ack_mode;
     message.size = size;

@@ -551,7 +551,7 @@ void MsnpDecoder::p2p_data(const std::string& sender, uint32_t session, bool v2,
 
 bool MsnpDecoder::handle_chunk(Direction direction, const std::string& sender, const Command& cmd,
                                const MimeMessage& mime, uint64_t size, Timestamp time) {
-  const std::string_view id = header_value(mime.headers, "Message-ID");
+  const std::string_view id = mime.message_id;
   if (id.empty()) return false;
   Transfers& t = transfers();
   const uint8_t dir = static_cast<uint8_t>(flow::index_of(direction));
@@ -559,7 +559,7 @@ bool MsnpDecoder::handle_chunk(Direction direction, const std::string& sender, c
   auto it = std::find_if(t.chunked.begin(), t.chunked.end(),
                          [&](const ChunkedMessage& m) { return m.direction == dir && m.id == id; });
   uint64_t n = 0;
-  if (parse_u64(header_value(mime.headers, "Chunks"), n)) {
+  if (parse_u64(mime.chunks, n)) {
     if (n < 2) return false;  // one chunk is the whole message
     if (it != t.chunked.end()) {
       transfer_anomaly(TransferAnomaly::Kind::kChunkedDropped, id, it->size, time, direction);
@@ -590,7 +590,7 @@ bool MsnpDecoder::handle_chunk(Direction direction, const std::string& sender, c
     t.chunked.push_back(std::move(m));
     return true;
   }
-  if (!parse_u64(header_value(mime.headers, "Chunk"), n)) return false;
+  if (!parse_u64(mime.chunk, n)) return false;
   if (it == t.chunked.end()) {  // its first chunk was not seen
     transfer_anomaly(TransferAnomaly::Kind::kChunkedDropped, id, size, time, direction);
     return true;
@@ -605,8 +605,9 @@ bool MsnpDecoder::handle_chunk(Direction direction, const std::string& sender, c
   if (++it->next < it->chunks) return true;
   const ChunkedMessage m = std::move(*it);
   t.chunked.erase(it);
-  dispatch_msg(direction, m.sender, m.trid, m.ack_mode, MimeMessage{m.headers, m.body}, m.size,
-               time);
+  MimeMessage whole{m.headers, m.body};
+  index_headers(whole);
+  dispatch_msg(direction, m.sender, m.trid, m.ack_mode, whole, m.size, time);
   return true;
 }
 

@@ -1,12 +1,50 @@
 #include "proto/msnp/mime.h"
 
-#include <algorithm>
 #include <cstdint>
 
 namespace rcds::proto::msnp {
 
+namespace {
+// One header line into the index of `m`, if it is one of the indexed
+// headers and the first of its name.
+void index_line(std::string_view line, MimeMessage& m, uint8_t& seen) {
+  const size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return;
+  const std::string_view name = line.substr(0, colon);
+  std::string_view MimeMessage::*field = nullptr;
+  uint8_t bit = 0;
+  switch (name.size()) {  // cheap dispatch before comparing names
+    case 12:
+      if (iequals(name, "Content-Type")) field = &MimeMessage::content_type, bit = 1;
+      break;
+    case 10:
+      if (iequals(name, "Message-ID")) field = &MimeMessage::message_id, bit = 2;
+      break;
+    case 6:
+      if (iequals(name, "Chunks")) field = &MimeMessage::chunks, bit = 4;
+      break;
+    case 5:
+      if (iequals(name, "Chunk")) field = &MimeMessage::chunk, bit = 8;
+      break;
+    case 15:
+      if (iequals(name, "X-MMS-IM-Format")) field = &MimeMessage::im_format, bit = 16;
+      break;
+    default:
+      break;
+  }
+  if (field == nullptr || (seen & bit) != 0) return;
+  seen |= bit;
+  std::string_view value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  m.*field = value;
+}
+}  // namespace
+
 bool split_mime(std::string_view payload, MimeMessage& out) {
   // The first empty line ends the headers, whichever line ending is used.
+  out = MimeMessage{};
+  uint8_t seen = 0;
   size_t pos = 0;
   while (pos < payload.size()) {
     const size_t lf = payload.find('\n', pos);
@@ -17,17 +55,28 @@ bool split_mime(std::string_view payload, MimeMessage& out) {
       out.body = payload.substr(lf + 1);
       return true;
     }
+    if (line.back() == '\r') line.remove_suffix(1);
+    index_line(line, out, seen);
     pos = lf + 1;
   }
   return false;
 }
 
-namespace {
-// Calls `found(index, value)` for each line "names[index]: value" (name
-// case-insensitive; leading blanks, a trailing CR and trailing spaces
-// dropped) until it returns true.
-template <class Found>
-void scan_headers(std::string_view block, std::span<const std::string_view> names, Found found) {
+void index_headers(MimeMessage& m) {
+  m.content_type = m.message_id = m.chunks = m.chunk = m.im_format = {};
+  uint8_t seen = 0;
+  size_t pos = 0;
+  while (pos < m.headers.size()) {
+    size_t lf = m.headers.find('\n', pos);
+    if (lf == std::string_view::npos) lf = m.headers.size();
+    std::string_view line = m.headers.substr(pos, lf - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    index_line(line, m, seen);
+    pos = lf + 1;
+  }
+}
+
+std::string_view header_value(std::string_view block, std::string_view name) {
   size_t pos = 0;
   while (pos < block.size()) {
     size_t lf = block.find('\n', pos);
@@ -35,46 +84,17 @@ void scan_headers(std::string_view block, std::span<const std::string_view> name
     std::string_view line = block.substr(pos, lf - pos);
     pos = lf + 1;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    for (size_t i = 0; i < names.size(); ++i) {
-      // Header names hold no colon, so a name matches exactly when the
-      // line's first colon follows it: checked without searching the line
-      // (this runs for every header of every wanted message).
-      const size_t n = names[i].size();
-      if (line.size() <= n || line[n] != ':' || !iequals(line.substr(0, n), names[i])) continue;
-      std::string_view value = line.substr(n + 1);
-      while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-        value.remove_prefix(1);
-      while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
-      if (found(i, value)) return;
-      break;
-    }
+    // Header names hold no colon, so `name` matches exactly when the line's
+    // first colon follows it: checked without searching the line.
+    const size_t n = name.size();
+    if (line.size() <= n || line[n] != ':' || !iequals(line.substr(0, n), name)) continue;
+    std::string_view value = line.substr(n + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
+    while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+    return value;
   }
-}
-}  // namespace
-
-std::string_view header_value(std::string_view block, std::string_view name) {
-  std::string_view result;
-  scan_headers(block, std::span<const std::string_view>(&name, 1), [&](size_t, std::string_view v) {
-    result = v;
-    return true;
-  });
-  return result;
-}
-
-void header_values(std::string_view block, std::span<const std::string_view> names,
-                   std::span<std::string_view> values) {
-  names = names.first(std::min<size_t>(names.size(), 64));
-  std::fill_n(values.begin(), names.size(), std::string_view{});
-  size_t left = names.size();
-  uint64_t done = 0;  // bit i: names[i] found (the first occurrence wins)
-  scan_headers(block, names, [&](size_t i, std::string_view v) {
-    if ((done >> i & 1) == 0) {
-      done |= uint64_t{1} << i;
-      values[i] = v;
-      --left;
-    }
-    return left == 0;
-  });
+  return {};
 }
 
 std::string_view media_type(std::string_view content_type) {

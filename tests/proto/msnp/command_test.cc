@@ -133,6 +133,31 @@ TEST(MsnpMime, HeadersAndBody) {
   EXPECT_FALSE(split_mime("MIME-Version: 1.0\r\n", m));
 }
 
+// The headers split_mime indexes must be what header_value finds: the first
+// occurrence, any case, blanks trimmed; "" when absent or misspelt.
+TEST(MsnpMime, IndexedHeadersEqualHeaderValue) {
+  const std::string payload =
+      "MIME-Version: 1.0\r\nCONTENT-TYPE:\ttext/plain \r\nmessage-id: {AB}\r\n"
+      "Chunks: 3\r\nChunk : 9\r\nChunks: 4\r\nX-MMS-IM-Format: FN=Arial\r\n\r\nbody";
+  MimeMessage m;
+  ASSERT_TRUE(split_mime(payload, m));
+  for (const auto& [name, indexed] :
+       {std::pair{"Content-Type", m.content_type}, std::pair{"Message-ID", m.message_id},
+        std::pair{"Chunks", m.chunks}, std::pair{"Chunk", m.chunk},
+        std::pair{"X-MMS-IM-Format", m.im_format}}) {
+    EXPECT_EQ(indexed, header_value(m.headers, name)) << name;
+  }
+  EXPECT_EQ(m.content_type, "text/plain");
+  EXPECT_EQ(m.message_id, "{AB}");
+  EXPECT_EQ(m.chunks, "3");
+  EXPECT_EQ(m.chunk, "");  // "Chunk :" is not the header "Chunk"
+  EXPECT_EQ(m.im_format, "FN=Arial");
+  MimeMessage joined{m.headers, "other body"};
+  index_headers(joined);
+  EXPECT_EQ(joined.message_id, "{AB}");
+  EXPECT_EQ(joined.chunks, "3");
+}
+
 TEST(MsnpSlp, Base64AndFileContext) {
   std::string out;
   ASSERT_TRUE(base64_decode("aGk=", out));
