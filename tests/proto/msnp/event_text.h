@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <initializer_list>
 #include <random>
 #include <set>
 #include <string>
@@ -300,6 +301,28 @@ inline std::string be(uint64_t v, size_t n) {
   std::string out;
   for (size_t i = n; i-- > 0;) out += static_cast<char>((v >> (8 * i)) & 0xFF);
   return out;
+}
+
+// Only the event lines that start with one of `kinds`.
+inline std::vector<std::string> only(const std::vector<std::string>& lines,
+                                     std::initializer_list<std::string_view> kinds) {
+  std::vector<std::string> out;
+  for (const std::string& l : lines) {
+    for (std::string_view k : kinds) {
+      if (l.rfind(k, 0) == 0) {
+        out.push_back(l);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+// The MIME headers of a P2P v2 switchboard message from `src` to `dest`
+// (MSNP16+ endpoints: both carry ";{GUID}", §9.2).
+inline std::string p2p_v2_mime(const std::string& src, const std::string& dest) {
+  return "MIME-Version: 1.0\r\nContent-Type: application/x-msnmsgrp2p\r\nP2P-Src: " + src +
+         "\r\nP2P-Dest: " + dest + "\r\n\r\n";
 }
 
 // Hand-written MSNP exchanges: a command line, a command with its payload.

@@ -27,20 +27,6 @@ const std::string kA = "{2245BD5F-BB68-4F68-82EB-92502318FA4E}";  // alice, home
 const std::string kC = "{7382D1E7-7AE6-459A-8561-D8057935C08E}";  // alice, office PC
 const std::string kB = "{59D47572-ECFC-4738-894E-C2D2B9936849}";  // bob
 
-// Only the events whose line starts with one of `kinds`.
-Lines only(const Lines& lines, std::initializer_list<std::string_view> kinds) {
-  Lines out;
-  for (const std::string& l : lines) {
-    for (std::string_view k : kinds) {
-      if (l.rfind(k, 0) == 0) {
-        out.push_back(l);
-        break;
-      }
-    }
-  }
-  return out;
-}
-
 // Alice's home endpoint answers (an MSNP18 observer: the server lists bob and
 // alice's office endpoint both per endpoint and as bare accounts). The office
 // endpoint leaving keeps alice a recipient; bob's last endpoint leaving takes

@@ -38,20 +38,6 @@ std::vector<Step> plus(std::vector<Step> a, const std::vector<Step>& b) {
   return a;
 }
 
-// Only the events whose line starts with one of `kinds`.
-Lines only(const Lines& lines, std::initializer_list<std::string_view> kinds) {
-  Lines out;
-  for (const std::string& l : lines) {
-    for (std::string_view k : kinds) {
-      if (l.rfind(k, 0) == 0) {
-        out.push_back(l);
-        break;
-      }
-    }
-  }
-  return out;
-}
-
 const std::string kAdlXml = R"(<ml l="1"><d n="example.net"><c n="bob" l="3" t="1" /></d></ml>)";
 const std::string kErrorXml = R"(<ml><d n="example.net"><c n="bob" l="3" t="1" e="241"/></d></ml>)";
 

@@ -620,14 +620,8 @@ TEST(MsnpP2pObjects, UnannouncedObjectDataByFooter) {
 TEST(MsnpP2pV2, AckNakOnlyPacketsAndRetransmissionsDoNotMisplaceData) {
   const std::string a = "alice@example.com;{11111111-2222-3333-4444-555555555555}";
   const std::string b = "bob@example.net;{66666666-7777-8888-9999-AAAAAAAAAAAA}";
-  const std::string to_bob =
-      "MIME-Version: 1.0\r\nContent-Type: application/x-msnmsgrp2p\r\n"
-      "P2P-Src: " +
-      a + "\r\nP2P-Dest: " + b + "\r\n\r\n";
-  const std::string to_alice =
-      "MIME-Version: 1.0\r\nContent-Type: application/x-msnmsgrp2p\r\n"
-      "P2P-Src: " +
-      b + "\r\nP2P-Dest: " + a + "\r\n\r\n";
+  const std::string to_bob = p2p_v2_mime(a, b);
+  const std::string to_alice = p2p_v2_mime(b, a);
   const std::string file = pattern(3600, 11, 2);
   const std::string invite =
       slp("INVITE MSNMSGR:" + b + " MSNSLP/1.0", b, a, "application/x-msnmsgr-sessionreqbody",
