@@ -9,10 +9,6 @@ namespace {
 // Signed distance from b to a in sequence space (handles wrap-around).
 inline int32_t seq_diff(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b); }
 
-// The largest TCP receive window is 2^30 bytes (RFC 7323); real ones are far
-// smaller. Segments further ahead than this are not buffered.
-constexpr int32_t kMaxAhead = 1 << 26;
-
 void mark_finished(HalfStream& half) {
   if (half.fin_seen && half.out_of_order == nullptr && seq_diff(half.next_seq, half.fin_seq) >= 0) {
     half.finished = true;

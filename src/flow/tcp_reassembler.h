@@ -23,6 +23,11 @@ namespace rcds::flow {
 
 class TcpReassembler {
  public:
+  // The largest TCP receive window is 2^30 bytes (RFC 7323); real ones are
+  // far smaller. A segment (or FIN) further ahead of the stream's next byte
+  // than this is dropped when it arrives (tcp_segment_out_of_window).
+  static constexpr int32_t kMaxAhead = 1 << 26;
+
   TcpReassembler(SegmentStore& store, Delivery& delivery, Counters& counters,
                  uint32_t max_out_of_order_bytes)
       : store_(store),
