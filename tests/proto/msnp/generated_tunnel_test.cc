@@ -135,14 +135,19 @@ void generate_and_decode(const std::string& scenario, Result& result) {
   result.ok = true;
 }
 
+// The decoded messages, typing/nudge signals and logins equal the truth's.
+void expect_messages_signals_logins(const Result& r) {
+  EXPECT_EQ(r.decoded.messages, r.truth.messages);
+  EXPECT_EQ(r.decoded.signals, r.truth.signals);
+  EXPECT_EQ(r.decoded.logins, r.truth.logins);
+}
+
 TEST(MsnpGenerated, Msnp21SdgMatchesTruth) {
   Result r;
   generate_and_decode("msnp21-sdg", r);
   ASSERT_TRUE(r.ok);
   ASSERT_FALSE(r.truth.messages.empty());
-  EXPECT_EQ(r.decoded.messages, r.truth.messages);
-  EXPECT_EQ(r.decoded.signals, r.truth.signals);
-  EXPECT_EQ(r.decoded.logins, r.truth.logins);
+  expect_messages_signals_logins(r);
 }
 
 TEST(MsnpGenerated, HttpGatewayMatchesTruth) {
@@ -151,9 +156,7 @@ TEST(MsnpGenerated, HttpGatewayMatchesTruth) {
   ASSERT_TRUE(r.ok);
   ASSERT_FALSE(r.truth.messages.empty());
   ASSERT_FALSE(r.truth.sessions.empty());
-  EXPECT_EQ(r.decoded.messages, r.truth.messages);
-  EXPECT_EQ(r.decoded.signals, r.truth.signals);
-  EXPECT_EQ(r.decoded.logins, r.truth.logins);
+  expect_messages_signals_logins(r);
   // Every tunnelled connection that produced a login or message carries the
   // gateway session the generator opened it with.
   ASSERT_FALSE(r.decoded.sessions.empty());
@@ -169,9 +172,7 @@ TEST(MsnpGenerated, HttpGatewayThroughAProxyMatchesTruth) {
   generate_and_decode("http-gateway-proxy", r);
   ASSERT_TRUE(r.ok);
   ASSERT_FALSE(r.truth.messages.empty());
-  EXPECT_EQ(r.decoded.messages, r.truth.messages);
-  EXPECT_EQ(r.decoded.signals, r.truth.signals);
-  EXPECT_EQ(r.decoded.logins, r.truth.logins);
+  expect_messages_signals_logins(r);
   ASSERT_FALSE(r.decoded.proxies.empty());
   for (const auto& [client, proxy] : r.decoded.proxies) {
     ASSERT_TRUE(r.truth.proxies.count(client)) << client;
