@@ -39,15 +39,16 @@ bool ProtocolRegistry::is_server_port(uint16_t port, Transport transport) const 
 namespace {
 // Match if either non-empty direction matches, NeedMore if any still may.
 ProbeResult run_probe(const ProtocolSpec& spec, ByteView client_bytes, ByteView server_bytes) {
-  bool need_more = false;
-  for (const auto& [bytes, direction] : {std::pair{client_bytes, Direction::kClientToServer},
-                                         std::pair{server_bytes, Direction::kServerToClient}}) {
-    if (bytes.empty()) continue;
-    const ProbeResult r = spec.probe(bytes, direction);
-    if (r == ProbeResult::kMatch) return r;
-    if (r == ProbeResult::kNeedMore) need_more = true;
+  ProbeResult client = ProbeResult::kNoMatch;
+  if (!client_bytes.empty()) {
+    client = spec.probe(client_bytes, Direction::kClientToServer);
+    if (client == ProbeResult::kMatch) return client;
   }
-  return need_more ? ProbeResult::kNeedMore : ProbeResult::kNoMatch;
+  if (!server_bytes.empty()) {
+    const ProbeResult server = spec.probe(server_bytes, Direction::kServerToClient);
+    if (server != ProbeResult::kNoMatch) return server;
+  }
+  return client;
 }
 }  // namespace
 

@@ -204,7 +204,7 @@ void for_each_party(const msnp::EventBody& body, Visit visit) {
       body);
 }
 
-const std::vector<std::string>* roster_of(const msnp::EventBody& body) {
+const msnp::AccountList* roster_of(const msnp::EventBody& body) {
   if (const auto* e = std::get_if<msnp::ParticipantJoined>(&body)) return &e->roster;
   if (const auto* e = std::get_if<msnp::ParticipantLeft>(&body)) return &e->roster;
   return nullptr;
@@ -232,7 +232,7 @@ void InterceptEngine::on_event(const msnp::MsnpEvent& event) {
   if (const std::string_view subject = subject_account(event.body); subject != c.owner) {
     want_account(subject, Basis::kOwner);
   }
-  if (const std::vector<std::string>* roster = roster_of(event.body)) {
+  if (const msnp::AccountList* roster = roster_of(event.body)) {
     // The roster after the change replaces what we knew.
     // Targets in someone else's switchboard, whatever their warrants' windows:
     // a window that opens while they chat picks them up at the next event.

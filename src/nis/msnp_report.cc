@@ -2,6 +2,7 @@
 
 #include <new>
 #include <nlohmann/json.hpp>
+#include <type_traits>
 #include <typeinfo>
 
 #include "proto/msnp/event_fields.h"
@@ -19,7 +20,7 @@ namespace {
 // User text may be invalid UTF-8: replace rather than throw.
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-std::string join(const std::vector<std::string>& items) {
+std::string join(msnp::AccountList items) {
   std::string out;
   for (const std::string& item : items) {
     if (!out.empty()) out += ", ";
@@ -40,27 +41,29 @@ std::string describe(const msnp::EventBody& body) {
   return std::visit(
       Overloaded{
           [](const msnp::InstantMessage& e) {
-            return e.sender + " -> " + join(e.recipients) + in_group(e.conversation) +
+            return std::string(e.sender) + " -> " + join(e.recipients) + in_group(e.conversation) +
                    (e.network_id == 32 ? " (Yahoo!)" : "") + ": " + quote_text(e.text);
           },
           [](const msnp::Typing& e) {
-            return e.sender + " is typing to " + join(e.recipients) + in_group(e.conversation);
+            return std::string(e.sender) + " is typing to " + join(e.recipients) +
+                   in_group(e.conversation);
           },
           [](const msnp::Datacast& e) {
-            return e.sender +
+            return std::string(e.sender) +
                    (e.id == 1 ? " nudges " : " datacast " + std::to_string(e.id) + " to ") +
                    join(e.recipients) + in_group(e.conversation);
           },
           [](const msnp::ParticipantJoined& e) {
-            return e.account + " joined (" + std::string(msnp::name_of(e.how)) +
+            return std::string(e.account) + " joined (" + std::string(msnp::name_of(e.how)) +
                    "), roster: " + join(e.roster);
           },
           [](const msnp::ParticipantLeft& e) {
-            const std::string who = e.device_id.empty() ? e.account : e.account + ";" + e.device_id;
-            return who + " left (" + e.reason + "), roster: " + join(e.roster);
+            const std::string who = std::string(e.account) + (e.device_id.empty() ? "" : ";") +
+                                    std::string(e.device_id);
+            return who + " left (" + std::string(e.reason) + "), roster: " + join(e.roster);
           },
           [](const msnp::FileInvitation& e) {
-            std::string s = e.sender + " file " + e.command + " cookie " + e.cookie;
+            std::string s = std::string(e.sender) + " file " + e.command + " cookie " + e.cookie;
             if (!e.file_name.empty()) {
               s += " " + quote_text(e.file_name) + " " + std::to_string(e.file_size) + " bytes";
             }
@@ -68,8 +71,8 @@ std::string describe(const msnp::EventBody& body) {
             return s + " -> " + join(e.recipients);
           },
           [](const msnp::P2pSignal& e) {
-            std::string s =
-                e.sender + " p2p " + (e.method.empty() ? std::to_string(e.status) : e.method);
+            std::string s = std::string(e.sender) + " p2p " +
+                            (e.method.empty() ? std::to_string(e.status) : e.method);
             if (!e.file_name.empty()) {
               s +=
                   " file " + quote_text(e.file_name) + " " + std::to_string(e.file_size) + " bytes";
@@ -172,14 +175,24 @@ flow::StreamHandler* MsnpFactory::open(const flow::StreamInfo& info) {
   }
 }
 
+namespace {
+// Whether `handler` is exactly a T (T is final). Compared by type_info
+// address: T has a key function, so its type_info exists once in the
+// program. std::type_info::operator== would strcmp the mangled names of
+// two different types, and release() runs that test for every flow.
+template <class T>
+bool is_exactly(const flow::StreamHandler& handler) {
+  static_assert(std::is_final_v<T>);
+  return &typeid(handler) == &typeid(T);
+}
+}  // namespace
+
 void MsnpFactory::release(flow::StreamHandler* handler) {
-  // The connection class is final: comparing the dynamic type is exact and
-  // cheaper than dynamic_cast's hierarchy walk.
-  if (handler != nullptr && typeid(*handler) == typeid(msnp::P2pDirectDecoder)) {
+  if (handler != nullptr && is_exactly<msnp::P2pDirectDecoder>(*handler)) {
     delete static_cast<msnp::P2pDirectDecoder*>(handler);
     return;
   }
-  if (handler == nullptr || typeid(*handler) != typeid(msnp::MsnpConnection)) {
+  if (handler == nullptr || !is_exactly<msnp::MsnpConnection>(*handler)) {
     fallback_.release(handler);
     return;
   }

@@ -12,6 +12,7 @@
 
 #include "intercept/engine.h"
 #include "intercept/warrant_store.h"
+#include "proto/msnp/event_text.h"
 
 namespace rcds::intercept::engine_testing {
 
@@ -80,16 +81,16 @@ inline msnp::ParticipantJoined joined(
     msnp::ParticipantJoined::How how = msnp::ParticipantJoined::How::kJoined) {
   msnp::ParticipantJoined j;
   j.how = how;
-  j.account = std::move(account);
-  j.roster = std::move(roster);
+  j.account = msnp::testing::keep(account);
+  j.roster = msnp::testing::keep_list(roster);
   return j;
 }
 
 inline msnp::ParticipantLeft left(std::string account, std::vector<std::string> roster) {
   msnp::ParticipantLeft l;
-  l.account = std::move(account);
+  l.account = msnp::testing::keep(account);
   l.reason = "bye";
-  l.roster = std::move(roster);
+  l.roster = msnp::testing::keep_list(roster);
   return l;
 }
 
@@ -97,8 +98,8 @@ inline msnp::ParticipantLeft left(std::string account, std::vector<std::string> 
 inline msnp::InstantMessage message(std::string sender, std::vector<std::string> recipients,
                                     std::string_view text) {
   msnp::InstantMessage m;
-  m.sender = std::move(sender);
-  m.recipients = std::move(recipients);
+  m.sender = msnp::testing::keep(sender);
+  m.recipients = msnp::testing::keep_list(recipients);
   m.text = text;
   m.size = text.size();
   return m;
@@ -113,7 +114,7 @@ inline msnp::Presence presence(std::string account, std::string status) {
 
 inline msnp::Logout logout(std::string account) {
   msnp::Logout l;
-  l.account = std::move(account);
+  l.account = msnp::testing::keep(account);
   l.reason = msnp::Logout::Reason::kClientOut;
   return l;
 }

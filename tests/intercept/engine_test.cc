@@ -405,8 +405,9 @@ TEST(InterceptEngine, NoContentWantedBeforeTheWindowOpens) {
 
 msnp::P2pTransport transresp(std::string sender, std::string nonce) {
   msnp::P2pTransport t;
-  t.sender = std::move(sender);
-  t.recipients = {"bob@example.com"};
+  t.sender = msnp::testing::keep(sender);
+  const std::vector<std::string> bob = {"bob@example.com"};
+  t.recipients = msnp::testing::keep_list(bob);
   t.status = 200;
   t.body_type = "transresp";
   t.listening = "true";

@@ -85,5 +85,7 @@ struct Account {
 Account normalize_account(std::string_view raw);
 // Only the lower-cased address (the common case: no need for the other parts).
 std::string normalize_address(std::string_view raw);
+// The same into `out`, reusing its buffer (per-message senders).
+void normalize_address_into(std::string_view raw, std::string& out);
 
 }  // namespace rcds::proto::msnp

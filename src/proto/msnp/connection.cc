@@ -15,22 +15,26 @@ constexpr std::string_view kPost = "POST ";
 // --- choosing between direct MSNP and the gateway ------------------------------
 
 MsnpConnection::MsnpConnection(const flow::StreamInfo& info, MsnpEventSink& sink,
-                               MsnpSession* session, GatewayLimits limits)
-    : info_(info), sink_(sink), session_(session), limits_(limits) {
-  info_.protocol = {};
+                               MsnpSession* session, const GatewayLimits& limits)
+    : limits_(limits), state_(Undecided{info, &sink, session, {}}) {
+  std::get<Undecided>(state_).info.protocol = {};
 }
 
-void MsnpConnection::decide(bool gateway) {
+std::string MsnpConnection::decide(bool gateway) {
+  // The handler replaces the undecided state: take what it needs out first.
+  Undecided was = std::move(std::get<Undecided>(state_));
   if (gateway) {
-    gateway_ = std::make_unique<GatewayHandler>(info_, sink_, session_, limits_);
+    state_ = std::make_unique<GatewayHandler>(was.info, *was.sink, was.session, limits_);
   } else {
-    decoder_.emplace(info_, sink_, session_, limits_.decoder);
+    state_.emplace<MsnpDecoder>(was.info, *was.sink, was.session, limits_.decoder);
   }
+  return std::move(was.prefix);
 }
 
 flow::StreamHandler* MsnpConnection::inner() {
-  if (decoder_) return &*decoder_;
-  return gateway_.get();
+  if (auto* decoder = std::get_if<MsnpDecoder>(&state_)) return decoder;
+  if (auto* gateway = std::get_if<std::unique_ptr<GatewayHandler>>(&state_)) return gateway->get();
+  return nullptr;
 }
 
 void MsnpConnection::on_data(Direction direction, ByteView bytes, Timestamp time) {
@@ -38,37 +42,30 @@ void MsnpConnection::on_data(Direction direction, ByteView bytes, Timestamp time
     h->on_data(direction, bytes, time);
     return;
   }
+  std::string& prefix = std::get<Undecided>(state_).prefix;
   if (direction == Direction::kClientToServer) {
     // Hold back at most four bytes while they may still begin "POST ".
     const std::string_view text = as_chars(bytes);
-    const size_t take = std::min(text.size(), kPost.size() - prefix_.size());
-    prefix_.append(text.substr(0, take));
-    const bool could_be_post = kPost.substr(0, prefix_.size()) == prefix_;
-    if (could_be_post && prefix_.size() < kPost.size()) return;
-    decide(could_be_post);
-    std::string held = std::move(prefix_);
-    prefix_.clear();
+    const size_t take = std::min(text.size(), kPost.size() - prefix.size());
+    prefix.append(text.substr(0, take));
+    const bool could_be_post = kPost.substr(0, prefix.size()) == prefix;
+    if (could_be_post && prefix.size() < kPost.size()) return;
+    const std::string held = decide(could_be_post);
     inner()->on_data(direction, as_bytes(held), time);
     if (take < text.size()) inner()->on_data(direction, as_bytes(text.substr(take)), time);
     return;
   }
   // The server spoke first: not a gateway request (unless the client had
   // already begun one).
-  decide(!prefix_.empty());
-  if (!prefix_.empty()) {
-    std::string held = std::move(prefix_);
-    prefix_.clear();
-    inner()->on_data(Direction::kClientToServer, as_bytes(held), time);
-  }
+  const std::string held = decide(!prefix.empty());
+  if (!held.empty()) inner()->on_data(Direction::kClientToServer, as_bytes(held), time);
   inner()->on_data(direction, bytes, time);
 }
 
 void MsnpConnection::on_gap(Direction direction, uint64_t length, Timestamp time) {
-  if (inner() == nullptr) decide(!prefix_.empty());
-  if (!prefix_.empty()) {
-    std::string held = std::move(prefix_);
-    prefix_.clear();
-    inner()->on_data(Direction::kClientToServer, as_bytes(held), time);
+  if (inner() == nullptr) {
+    const std::string held = decide(!std::get<Undecided>(state_).prefix.empty());
+    if (!held.empty()) inner()->on_data(Direction::kClientToServer, as_bytes(held), time);
   }
   inner()->on_gap(direction, length, time);
 }

@@ -12,7 +12,7 @@ namespace rcds::proto::msnp {
 using flow::Direction;
 
 MsnpDecoder::MsnpDecoder(const flow::StreamInfo& info, MsnpEventSink& sink, MsnpSession* session,
-                         DecoderLimits limits)
+                         const DecoderLimits& limits)
     : info_(info),
       sink_(sink),
       session_(session),
@@ -68,14 +68,16 @@ void MsnpDecoder::logout(Logout::Reason reason, Timestamp time) {
 }
 
 void MsnpDecoder::anomaly(MsnpAnomaly kind, uint64_t bytes, Timestamp time, Direction direction) {
-  ++anomalies_[static_cast<size_t>(kind)];
+  uint32_t& count = anomalies_[static_cast<size_t>(kind)];
+  if (count != UINT32_MAX) ++count;
   emit(time, direction, DecoderAnomaly{kind, bytes});
 }
 
 bool MsnpDecoder::content_wanted() {
-  if (!content_ || content_owner_ != owner_ || content_generation_ != sink_.content_generation()) {
+  if (!content_ || content_owner_changes_ != owner_changes_ ||
+      content_generation_ != sink_.content_generation()) {
     content_ = sink_.wants_content(owner_, info_);
-    content_owner_ = owner_;
+    content_owner_changes_ = owner_changes_;
     content_generation_ = sink_.content_generation();
   }
   return *content_;
@@ -287,48 +289,65 @@ bool MsnpDecoder::roster_remove(const std::string& account, const std::string& d
 }
 
 void MsnpDecoder::roster_rebuild() {
-  roster_.clear();
+  // Rebuilt in place: assigning over the old entries reuses their buffers.
+  // endpoints_ owns its own strings, so overwriting roster_[n] is safe.
+  size_t n = 0;
   for (const RosterEntry& e : endpoints_) {
-    if (std::find(roster_.begin(), roster_.end(), e.account) == roster_.end()) {
+    const auto placed = roster_.begin() + static_cast<std::ptrdiff_t>(n);
+    if (std::find(roster_.begin(), placed, e.account) != placed) continue;
+    if (n < roster_.size()) {
+      if (roster_[n] != e.account) roster_[n] = e.account;
+    } else {
       roster_.push_back(e.account);
     }
+    ++n;
   }
+  roster_.resize(n);
 }
 
-std::vector<std::string> MsnpDecoder::recipients_except(const std::string& sender) const {
+AccountList MsnpDecoder::recipients_except(std::string_view sender) {
   if (sdg_recipients_ != nullptr) return *sdg_recipients_;  // MSNP21 P2P (msnp21.cc)
-  std::vector<std::string> out;
-  out.reserve(roster_.size());
+  size_t n = 0;
   for (const std::string& member : roster_) {
-    if (member != sender) out.push_back(member);
+    if (member == sender) continue;
+    // Assigning over an earlier recipient reuses its buffer.
+    if (n < recipients_.size()) {
+      recipients_[n] = member;
+    } else {
+      recipients_.push_back(member);
+    }
+    ++n;
   }
-  return out;
+  return AccountList(recipients_).first(n);
 }
 
 void MsnpDecoder::handle_switchboard_server(const Command& cmd, Timestamp time) {
   const Direction dir = Direction::kServerToClient;
   if ((cmd.is("USR") || cmd.is("ANS")) && cmd.param(1) == "OK") {
+    // USR OK names the account; ANS OK does not, the ANS request did.
+    const bool named = cmd.is("USR") && cmd.count >= 3 && !cmd.params[2].empty();
+    Account account;
+    std::string friendly_name;
+    if (named) {
+      account = normalize_account(cmd.params[2]);
+      friendly_name = url_decode(cmd.param(3));
+    } else {
+      account.address = std::move(attempt_account_);  // the request is answered
+    }
+    if (account.address.empty()) return;
+    // The request's ";{GUID}" when the answer names none (ANS OK never does).
+    if (account.device_id.empty() && (!named || account.address == attempt_account_)) {
+      account.device_id = attempt_device_;
+    }
+    usr_trid_.clear();
+    set_owner(std::move(account.address));
+    owner_device_ = std::move(account.device_id);
     ParticipantJoined joined;
     joined.how =
         cmd.is("USR") ? ParticipantJoined::How::kCaller : ParticipantJoined::How::kAnswered;
-    // USR OK names the account; ANS OK does not, the ANS request did.
-    const std::string_view raw =
-        cmd.is("USR") && cmd.count >= 3 ? cmd.params[2] : std::string_view{};
-    if (!raw.empty()) {
-      Account account = normalize_account(raw);
-      joined.account = std::move(account.address);
-      joined.device_id = std::move(account.device_id);
-      joined.friendly_name = url_decode(cmd.param(3));
-    } else {
-      joined.account = attempt_account_;
-    }
-    if (joined.account.empty()) return;
-    // The request's ";{GUID}" when the answer names none (ANS OK never does).
-    if (joined.device_id.empty() && joined.account == attempt_account_) {
-      joined.device_id = attempt_device_;
-    }
-    owner_ = joined.account;
-    owner_device_ = joined.device_id;
+    joined.account = owner_;
+    joined.device_id = owner_device_;
+    joined.friendly_name = friendly_name;
     joined.cookie = sb_cookie_;
     joined.session_id = sb_session_;
     if (session_ != nullptr && !sb_cookie_.empty()) {
@@ -343,21 +362,22 @@ void MsnpDecoder::handle_switchboard_server(const Command& cmd, Timestamp time) 
     emit(time, dir, std::move(joined));
   } else if ((cmd.is("IRO") && cmd.count >= 5) || (cmd.is("JOI") && cmd.count >= 1)) {
     const bool iro = cmd.is("IRO");
-    Account account = normalize_account(iro ? cmd.params[3] : cmd.params[0]);
+    const Account account = normalize_account(iro ? cmd.params[3] : cmd.params[0]);
+    const std::string friendly_name = url_decode(iro ? cmd.params[4] : cmd.param(1));
     ParticipantJoined joined;
     joined.how = iro ? ParticipantJoined::How::kAlreadyPresent : ParticipantJoined::How::kJoined;
-    joined.friendly_name = url_decode(iro ? cmd.params[4] : cmd.param(1));
-    joined.account = std::move(account.address);
-    joined.device_id = std::move(account.device_id);
-    roster_add(joined.account, joined.device_id, time);
+    joined.friendly_name = friendly_name;
+    joined.account = account.address;
+    joined.device_id = account.device_id;
+    roster_add(account.address, account.device_id, time);
     joined.roster = roster_;
     emit(time, dir, std::move(joined));
   } else if (cmd.is("BYE") && cmd.count >= 1) {
-    Account account = normalize_account(cmd.params[0]);
+    const Account account = normalize_account(cmd.params[0]);
     roster_remove(account.address, account.device_id);
     emit(time, dir,
-         ParticipantLeft{std::move(account.address), cmd.param(1) == "1" ? "bye-idle" : "bye",
-                         roster_, std::move(account.device_id)});
+         ParticipantLeft{account.address, cmd.param(1) == "1" ? "bye-idle" : "bye", roster_,
+                         account.device_id});
   } else if (cmd.is("CAL") && cmd.count >= 3 && cmd.params[1] == "RINGING") {
     for (auto it = pending_calls_.begin(); it != pending_calls_.end(); ++it) {
       if (it->trid != cmd.params[0]) continue;
@@ -420,7 +440,8 @@ void MsnpDecoder::handle_msg(Direction direction, const Command& cmd, ByteView p
     }
     return;
   }
-  const std::string sender = c2s ? owner_ : normalize_address(cmd.param(0));
+  if (!c2s) normalize_address_into(cmd.param(0), relayed_sender_);
+  const std::string& sender = c2s ? owner_ : relayed_sender_;
   if (handle_chunk(direction, sender, cmd, mime, payload.size(), time)) return;
   const std::string_view trid = c2s ? cmd.param(0) : std::string_view{};
   const char ack = !c2s ? 0 : cmd.param(1).size() == 1 ? cmd.param(1)[0] : '?';
@@ -461,13 +482,10 @@ void MsnpDecoder::dispatch_msg(Direction direction, const std::string& sender,
   const bool c2s = direction == Direction::kClientToServer;
   const std::string_view type = media_type(mime.content_type);
   // The switchboard roster minus `who`, or the interop message's one recipient.
-  auto recipients = [&](const std::string& who) {
+  auto recipients = [&](std::string_view who) {
     if (interop == nullptr) return recipients_except(who);
-    std::vector<std::string> one;
-    if (!interop->recipient.empty() && interop->recipient != who) {
-      one.push_back(interop->recipient);
-    }
-    return one;
+    if (interop->recipient.empty() || interop->recipient == who) return AccountList{};
+    return AccountList(&interop->recipient, 1);
   };
   const int network = interop != nullptr ? interop->network_id : 0;
   if (iequals(type, "text/plain")) {
@@ -490,7 +508,7 @@ void MsnpDecoder::dispatch_msg(Direction direction, const std::string& sender,
     std::string typist = user.empty() ? sender : normalize_address(user);
     if (c2s && owner_.empty() && !typist.empty() && type_ == ConnectionType::kSwitchboard) {
       // Picked up mid-stream without USR/ANS: the client names itself here.
-      owner_ = typist;
+      set_owner(typist);
       roster_add(owner_, owner_device_, time);
     }
     Typing typing{typist, recipients(typist)};

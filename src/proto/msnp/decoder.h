@@ -47,11 +47,17 @@ struct DecoderLimits {
   ChunkLimits chunked;         // chunked MSGs (§8.5)
   size_t max_requests = 64;    // outstanding client requests by TrID (command errors)
 };
+// What a decoder uses when given no limits.
+inline constexpr DecoderLimits kDefaultDecoderLimits{};
 
 class MsnpDecoder final : public flow::StreamHandler {
  public:
+  // `limits` is referenced, not copied (every connection would carry its
+  // own copy): it must outlive the decoder.
   MsnpDecoder(const flow::StreamInfo& info, MsnpEventSink& sink, MsnpSession* session = nullptr,
-              DecoderLimits limits = {});
+              const DecoderLimits& limits = kDefaultDecoderLimits);
+  MsnpDecoder(const flow::StreamInfo& info, MsnpEventSink& sink, MsnpSession* session,
+              const DecoderLimits&& limits) = delete;
 
   void on_data(flow::Direction direction, ByteView bytes, Timestamp time) override;
   void on_gap(flow::Direction direction, uint64_t length, Timestamp time) override;
@@ -69,7 +75,7 @@ class MsnpDecoder final : public flow::StreamHandler {
   // Accounts with at least one endpoint in the switchboard, in order of arrival.
   const std::vector<std::string>& roster() const { return roster_; }
   const std::vector<RosterEntry>& endpoints() const { return endpoints_; }
-  uint64_t anomalies(MsnpAnomaly a) const { return anomalies_[static_cast<size_t>(a)]; }
+  uint32_t anomalies(MsnpAnomaly a) const { return anomalies_[static_cast<size_t>(a)]; }
   size_t buffered() const { return sides_[0].framer.buffered() + sides_[1].framer.buffered(); }
 
  private:
@@ -185,7 +191,12 @@ class MsnpDecoder final : public flow::StreamHandler {
                          Timestamp time);
   void handle_msnftp(flow::Direction direction, const Command& cmd, Timestamp time);
   bool content_wanted();
-  std::vector<std::string> recipients_except(const std::string& sender) const;
+  void set_owner(std::string account) {
+    owner_ = std::move(account);
+    ++owner_changes_;
+  }
+  // The roster minus `sender`, in recipients_ (valid until the next call).
+  AccountList recipients_except(std::string_view sender);
   void roster_add(const std::string& account, const std::string& device_id, Timestamp time);
   bool roster_remove(const std::string& account, const std::string& device_id);
   void roster_rebuild();
@@ -204,13 +215,15 @@ class MsnpDecoder final : public flow::StreamHandler {
   flow::StreamInfo info_;
   MsnpEventSink& sink_;
   MsnpSession* session_;
-  DecoderLimits limits_;
+  const DecoderLimits& limits_;
   std::array<Side, 2> sides_;
-  std::array<uint64_t, static_cast<size_t>(MsnpAnomaly::kCount)> anomalies_{};
+  std::array<uint32_t, static_cast<size_t>(MsnpAnomaly::kCount)> anomalies_{};  // saturating
 
   ConnectionType type_ = ConnectionType::kUnknown;
   int version_ = 0;
+  // Assigned only through set_owner(), which content_wanted() relies on.
   std::string owner_;
+  uint32_t owner_changes_ = 0;  // set_owner() calls so far
   std::string auth_scheme_;
   std::string attempt_account_;         // USR ... I <account>
   std::string attempt_device_;          // SB USR/ANS request: the ";{GUID}" of the account
@@ -221,9 +234,16 @@ class MsnpDecoder final : public flow::StreamHandler {
   bool session_ended_ = false;          // OUT seen (either side)
   std::vector<RosterEntry> endpoints_;  // SB roster per endpoint (bounded at max_roster)
   std::vector<std::string> roster_;     // the accounts of endpoints_, each once
+  // What recipients_except() returns: refilled in place, so a message's
+  // recipients cost no allocation once a chat is under way.
+  std::vector<std::string> recipients_;
+  std::string relayed_sender_;  // a relayed MSG's sender, normalised (handle_msg)
   std::vector<PendingCall> pending_calls_;
-  std::optional<bool> content_;      // wants_content() answer for content_owner_
-  uint64_t content_generation_ = 0;  // sink's content_generation() when asked
+  // wants_content()'s answer, asked when owner_changes_ was content_owner_changes_
+  // and the sink's content_generation() was content_generation_.
+  std::optional<bool> content_;
+  uint32_t content_owner_changes_ = 0;
+  uint64_t content_generation_ = 0;
   struct MsnftpOffer {
     std::string cookie, name;  // Invitation-Cookie, Application-File
     uint64_t size = 0;         // Application-FileSize
@@ -238,7 +258,6 @@ class MsnpDecoder final : public flow::StreamHandler {
     uint8_t direction = 0;
     bool used = false;
   };
-  std::string content_owner_;
   // Outstanding client requests by TrID (decoder_notices.cc): fixed-size
   // entries, freed entries reused, at most max_requests.
   struct PendingRequest {

@@ -91,7 +91,8 @@ void MsnpDecoder::note_msnftp_offer(const FileInvitation& invite, Timestamp time
   if (invite.cookie.empty()) return;
   if (!invite.file_name.empty()) {
     if (t.msnftp_offers.size() >= kMaxOffers) t.msnftp_offers.erase(t.msnftp_offers.begin());
-    t.msnftp_offers.push_back({invite.cookie, invite.file_name, invite.file_size, invite.sender});
+    t.msnftp_offers.push_back(
+        {invite.cookie, invite.file_name, invite.file_size, std::string(invite.sender)});
     return;
   }
   if (invite.auth_cookie.empty() || session_ == nullptr) return;
@@ -126,7 +127,7 @@ void MsnpDecoder::handle_msnftp(Direction direction, const Command& cmd, Timesta
     return;
   }
   if (cmd.is("USR") && cmd.count >= 2) {
-    owner_ = normalize_address(cmd.params[0]);
+    set_owner(normalize_address(cmd.params[0]));
     t.msnftp_cookie = cmd.params[1];
     std::string sender, name;
     uint64_t size = 0;

@@ -193,10 +193,12 @@ bool MsnpDecoder::handle_notice(Direction direction, const Command& cmd, ByteVie
   if (cmd.is("IPG") && !c2s) {
     PagerMessage pager;
     pager.size = last_number(cmd);
-    if (!owner_.empty()) pager.recipients.push_back(owner_);
+    if (!owner_.empty()) pager.recipients = AccountList(&owner_, 1);
+    std::string sender;
     if (!payload.empty()) {  // kept only when content is wanted
       const std::string_view from = xml::attribute(xml::open_tag(xml_text, "FROM"), "name");
-      pager.sender = has_at(from) ? normalize_address(from) : std::string(from);
+      sender = has_at(from) ? normalize_address(from) : std::string(from);
+      pager.sender = sender;
       pager.text = xml::element(xml_text, "TEXT");
     }
     emit(time, direction, std::move(pager));
@@ -378,8 +380,9 @@ void MsnpDecoder::handle_hotmail(const MimeMessage& mime, Timestamp time) {
       pos = at + open.size() + 1 + m.size();
       if (m.empty()) continue;
       OfflineMessage oim;
-      oim.sender = normalize_address(xml::element(m, "E"));
-      if (!owner_.empty()) oim.recipients.push_back(owner_);
+      const std::string sender = normalize_address(xml::element(m, "E"));
+      oim.sender = sender;
+      if (!owner_.empty()) oim.recipients = AccountList(&owner_, 1);
       oim.nick = xml::element(m, "N");
       oim.received = xml::element(m, "RT");
       oim.message_id = xml::element(m, "I");

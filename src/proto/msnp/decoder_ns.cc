@@ -79,7 +79,7 @@ void MsnpDecoder::handle_contacts(Direction direction, const Command& cmd, ByteV
         result.friendly_name = url_decode(fourth);
       }
       result.auth_scheme = auth_scheme_;
-      owner_ = result.account;
+      set_owner(result.account);
       logged_in_ = true;
       usr_trid_.clear();
       if (session_ != nullptr &&

@@ -4,11 +4,14 @@
 //
 // Accounts are normalised (MSNP.md §2.3: lower case, without "N:" prefix or
 // ";{GUID}" suffix). Strings are owned by the event except where a field is
-// a std::string_view: those point into the decoder's buffers and are valid
-// only during MsnpEventSink::on_event (copy what you keep).
+// a std::string_view or an AccountList: those point into the decoder's
+// buffers and are valid only during MsnpEventSink::on_event (copy what you
+// keep). Views spare the allocations that copying a sender and a roster into
+// every message would cost (bench/README.md, decoder cost).
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -21,6 +24,10 @@
 #include "util/timestamp.h"
 
 namespace rcds::proto::msnp {
+
+// Accounts named by an event: a switchboard roster, a message's recipients.
+// A view of the decoder's state (view!).
+using AccountList = std::span<const std::string>;
 
 // Shared by every event.
 struct EventContext {
@@ -150,51 +157,51 @@ struct SwitchboardCall {
 struct ParticipantJoined {
   enum class How : uint8_t { kCaller, kAnswered, kAlreadyPresent, kJoined };
   How how = How::kJoined;
-  std::string account;
-  std::string device_id;  // MPOP ";{GUID}" when present (ANS OK: from the ANS request)
-  std::string friendly_name;
-  std::string cookie;      // USR/ANS only: the cookie presented
-  std::string session_id;  // ANS only
+  std::string_view account;
+  std::string_view device_id;  // MPOP ";{GUID}" when present (ANS OK: from the ANS request)
+  std::string_view friendly_name;
+  std::string_view cookie;      // USR/ANS only: the cookie presented
+  std::string_view session_id;  // ANS only
   // Correlation (USR/ANS only): the NS connection whose XFR/RNG handed out
   // the cookie, if this worker saw it; 0 otherwise.
   uint64_t ns_flow_id = 0;
-  Endpoint ns_client;               // that NS connection's client address
-  std::vector<std::string> roster;  // member accounts after the change (owner included),
-                                    // each once however many endpoints it has
+  Endpoint ns_client;  // that NS connection's client address
+  AccountList roster;  // member accounts after the change (owner included),
+                       // each once however many endpoints it has
 };
 std::string_view name_of(ParticipantJoined::How how);
 
 // A participant left: BYE from the server, the owner's OUT, or the
 // connection closing.
 struct ParticipantLeft {
-  std::string account;
-  std::string reason;               // "bye", "bye-idle" (BYE acct 1), "out", "closed"
-  std::vector<std::string> roster;  // members after the change: an account stays while
+  std::string_view account;
+  std::string_view reason;          // "bye", "bye-idle" (BYE acct 1), "out", "closed"
+  AccountList roster;               // members after the change: an account stays while
                                     // any of its MPOP endpoints is in the switchboard
-  std::string device_id = {};       // MPOP ";{GUID}" of the endpoint that left, "" if none
+  std::string_view device_id = {};  // MPOP ";{GUID}" of the endpoint that left, "" if none
 };
 
 // An instant message (text/plain, §8.1): SB MSG, MSNP21 SDG, or a Yahoo!
 // interop UUM (owner → peer) / UBM (peer → owner) on the NS.
 struct InstantMessage {
-  std::string sender;
-  std::vector<std::string> recipients;  // roster minus sender (SDG: To, or group members seen)
-  std::string_view text;                // UTF-8 body as sent (view!)
-  std::string_view format;              // X-MMS-IM-Format value, "" if absent (view!)
-  std::string_view message_id;          // Message-ID header for chunked messages (view!)
-  uint32_t chunk = 0;                   // Chunk: n (0 = first or unchunked)
-  uint32_t chunks = 0;                  // Chunks: N on the first chunk, else 0
-  std::string trid;                     // client MSG TrID ("" when relayed by the server)
-  char ack_mode = 0;                    // U N A D for client MSG, 0 when relayed
-  uint64_t size = 0;                    // payload bytes
-  std::string conversation = {};        // MSNP21 group ("10:{guid}@live.com"), "" if 1:1
-  int network_id = 0;                   // UUM/UBM: the peer's network (32 Yahoo!), else 0
+  std::string_view sender;
+  AccountList recipients;         // roster minus sender (SDG: To, or group members seen)
+  std::string_view text;          // UTF-8 body as sent (view!)
+  std::string_view format;        // X-MMS-IM-Format value, "" if absent (view!)
+  std::string_view message_id;    // Message-ID header for chunked messages (view!)
+  uint32_t chunk = 0;             // Chunk: n (0 = first or unchunked)
+  uint32_t chunks = 0;            // Chunks: N on the first chunk, else 0
+  std::string trid;               // client MSG TrID ("" when relayed by the server)
+  char ack_mode = 0;              // U N A D for client MSG, 0 when relayed
+  uint64_t size = 0;              // payload bytes
+  std::string conversation = {};  // MSNP21 group ("10:{guid}@live.com"), "" if 1:1
+  int network_id = 0;             // UUM/UBM: the peer's network (32 Yahoo!), else 0
 };
 
 // Typing notification (text/x-msmsgscontrol, §8.2).
 struct Typing {
-  std::string sender;  // TypingUser header (else the MSG sender)
-  std::vector<std::string> recipients;
+  std::string_view sender;  // TypingUser header (else the MSG sender)
+  AccountList recipients;
   // MSNP21 group address ("10:{guid}@live.com"), "" otherwise.
   std::string conversation = {};
   int network_id = 0;  // UUM/UBM: the peer's network (32 Yahoo!), else 0
@@ -202,8 +209,8 @@ struct Typing {
 
 // Datacast (text/x-msnmsgr-datacast, §8.3): 1 nudge, 2 wink, 3 voice clip, 4 action.
 struct Datacast {
-  std::string sender;
-  std::vector<std::string> recipients;
+  std::string_view sender;
+  AccountList recipients;
   int id = 0;
   std::string_view data;  // the Data: value (msnobj or action text), view!
   // MSNP21 group address ("10:{guid}@live.com"), "" otherwise.
@@ -213,8 +220,8 @@ struct Datacast {
 
 // An MSNFTP (or other text/x-msmsgsinvite) invitation message, §10.1.
 struct FileInvitation {
-  std::string sender;
-  std::vector<std::string> recipients;
+  std::string_view sender;
+  AccountList recipients;
   std::string command;  // INVITE, ACCEPT, CANCEL
   std::string cookie;   // Invitation-Cookie: ties the messages of one invitation
   std::string application_name;
@@ -233,8 +240,8 @@ struct FileInvitation {
 // (200 OK, 603 Decline) and ends (BYE). Only single-chunk SLP messages are
 // decoded; data chunks (the file or object bytes) are not.
 struct P2pSignal {
-  std::string sender;
-  std::vector<std::string> recipients;
+  std::string_view sender;
+  AccountList recipients;
   std::string method;      // INVITE, BYE, ... ("" for responses)
   int status = 0;          // 200, 603, ... for responses, 0 for requests
   std::string to;          // SLP To: account
@@ -347,8 +354,8 @@ struct DecoderAnomaly {
 // listens (transrespbody). Identity data (advertised addresses, NAT): it is
 // emitted whether or not content is wanted on the connection.
 struct P2pTransport {
-  std::string sender;
-  std::vector<std::string> recipients;
+  std::string_view sender;
+  AccountList recipients;
   std::string method;      // INVITE, ... ("" for responses)
   int status = 0;          // 200, ... for responses, 0 for requests
   std::string body_type;   // "transreq" or "transresp"
@@ -417,10 +424,10 @@ struct Alert {
 // NS `IPG len` (§2.1): a pager / mobile message to the owner. Content: the
 // payload is parsed only when wanted; otherwise only its size is known.
 struct PagerMessage {
-  std::string sender;                   // <FROM name=...> ("" when not parsed)
-  std::vector<std::string> recipients;  // the owner
-  std::string_view text;                // <TEXT> as sent, "" unless wanted (view!)
-  uint64_t size = 0;                    // payload bytes
+  std::string_view sender;  // <FROM name=...> ("" when not parsed)
+  AccountList recipients;   // the owner
+  std::string_view text;    // <TEXT> as sent, "" unless wanted (view!)
+  uint64_t size = 0;        // payload bytes
 };
 
 // NS `MSG Hotmail Hotmail` e-mail notifications (§8.4): Hotmail counters and
@@ -448,12 +455,12 @@ std::string_view name_of(MailNotification::Kind kind);
 // text/x-msmsgsinitialmdatanotification or text/x-msmsgsoimnotification
 // (§8.4). The OIM body is fetched over HTTPS (not visible).
 struct OfflineMessage {
-  std::string sender;                   // <E> (lower-cased)
-  std::vector<std::string> recipients;  // the owner
-  std::string nick;                     // <N> as sent (RFC 2047 encoded-word kept)
-  std::string received;                 // <RT> (time the server received it)
-  std::string message_id;               // <I>
-  std::string size;                     // <SZ>, "" if absent
+  std::string_view sender;  // <E> (lower-cased)
+  AccountList recipients;   // the owner
+  std::string nick;         // <N> as sent (RFC 2047 encoded-word kept)
+  std::string received;     // <RT> (time the server received it)
+  std::string message_id;   // <I>
+  std::string size;         // <SZ>, "" if absent
 };
 
 // NS application/x-msmsgssystemmessage (§8.4): e.g. Type 1 = the server goes

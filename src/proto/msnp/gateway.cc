@@ -117,7 +117,7 @@ struct GatewayHandler::Tunnel final : MsnpEventSink {
 };
 
 GatewayHandler::GatewayHandler(const flow::StreamInfo& info, MsnpEventSink& sink,
-                               MsnpSession* session, GatewayLimits limits)
+                               MsnpSession* session, const GatewayLimits& limits)
     : info_(info), sink_(sink), session_(session), limits_(limits) {
   info_.protocol = {};  // views the registry; not needed after open
 }

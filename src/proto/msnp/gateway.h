@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "flow/stream.h"
@@ -43,6 +44,7 @@ struct GatewayLimits {
   size_t max_proxy = 512;           // bytes of proxy headers kept per tunnel
   DecoderLimits decoder;
 };
+inline constexpr GatewayLimits kDefaultGatewayLimits{};
 
 // Whether `text` (the first client bytes) is, or may still become, an HTTP
 // request line for the gateway: kMatch for `POST ...gateway.dll... HTTP/1.x`,
@@ -51,8 +53,11 @@ flow::ProbeResult gateway_probe(std::string_view text);
 
 class GatewayHandler final : public flow::StreamHandler {
  public:
+  // `limits` must outlive the handler (referenced, as by MsnpDecoder).
   GatewayHandler(const flow::StreamInfo& info, MsnpEventSink& sink, MsnpSession* session,
-                 GatewayLimits limits = {});
+                 const GatewayLimits& limits = kDefaultGatewayLimits);
+  GatewayHandler(const flow::StreamInfo& info, MsnpEventSink& sink, MsnpSession* session,
+                 const GatewayLimits&& limits) = delete;
   ~GatewayHandler() override;
 
   void on_data(flow::Direction direction, ByteView bytes, Timestamp time) override;
@@ -112,7 +117,7 @@ class GatewayHandler final : public flow::StreamHandler {
   flow::StreamInfo info_;
   MsnpEventSink& sink_;
   MsnpSession* session_;
-  GatewayLimits limits_;
+  const GatewayLimits& limits_;
   std::array<Side, 2> sides_;
   std::vector<std::unique_ptr<Tunnel>> tunnels_;
   std::deque<uint64_t> pending_;  // tunnel serial per request in flight (0 = not a tunnel)
@@ -125,27 +130,38 @@ class GatewayHandler final : public flow::StreamHandler {
 // decided by the first client bytes (at most 4 are held back to decide).
 class MsnpConnection final : public flow::StreamHandler {
  public:
+  // `limits` must outlive the connection (referenced, as by MsnpDecoder).
   MsnpConnection(const flow::StreamInfo& info, MsnpEventSink& sink, MsnpSession* session,
-                 GatewayLimits limits = {});
+                 const GatewayLimits& limits = kDefaultGatewayLimits);
+  MsnpConnection(const flow::StreamInfo& info, MsnpEventSink& sink, MsnpSession* session,
+                 const GatewayLimits&& limits) = delete;
 
   void on_data(flow::Direction direction, ByteView bytes, Timestamp time) override;
   void on_gap(flow::Direction direction, uint64_t length, Timestamp time) override;
   void on_close(flow::CloseReason reason, Timestamp time) override;
 
-  const MsnpDecoder* decoder() const { return decoder_ ? &*decoder_ : nullptr; }
-  const GatewayHandler* gateway() const { return gateway_.get(); }
+  const MsnpDecoder* decoder() const { return std::get_if<MsnpDecoder>(&state_); }
+  const GatewayHandler* gateway() const {
+    const auto* gateway = std::get_if<std::unique_ptr<GatewayHandler>>(&state_);
+    return gateway != nullptr ? gateway->get() : nullptr;
+  }
 
  private:
-  void decide(bool gateway);
+  // Before the first client bytes tell direct MSNP from the gateway.
+  struct Undecided {
+    flow::StreamInfo info;
+    MsnpEventSink* sink;
+    MsnpSession* session;
+    std::string prefix;  // first client bytes while they may still begin "POST "
+  };
+  // Replaces the undecided state; returns the client bytes held back.
+  std::string decide(bool gateway);
   flow::StreamHandler* inner();
 
-  flow::StreamInfo info_;
-  MsnpEventSink& sink_;
-  MsnpSession* session_;
-  GatewayLimits limits_;
-  std::string prefix_;  // first client bytes while they may still begin "POST "
-  std::optional<MsnpDecoder> decoder_;
-  std::unique_ptr<GatewayHandler> gateway_;
+  const GatewayLimits& limits_;
+  // One of the three at a time: the connection object is what each MSN flow
+  // costs in memory (bench/README.md, decoder cost).
+  std::variant<Undecided, MsnpDecoder, std::unique_ptr<GatewayHandler>> state_;
 };
 
 }  // namespace rcds::proto::msnp

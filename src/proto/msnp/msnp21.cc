@@ -169,7 +169,7 @@ void MsnpDecoder::handle_msnp21(Direction direction, const Command& cmd, ByteVie
   if (iequals(type, "Text")) {
     InstantMessage message;
     message.sender = sender;
-    message.recipients = std::move(recipients);
+    message.recipients = recipients;
     message.text = m.body;
     message.format = header_value(m.content, "X-MMS-IM-Format");
     message.message_id = header_value(m.content, "Message-ID");
@@ -178,11 +178,11 @@ void MsnpDecoder::handle_msnp21(Direction direction, const Command& cmd, ByteVie
     message.conversation = std::move(conversation);
     emit(time, direction, std::move(message));
   } else if (iequals(type, "Control/Typing")) {
-    emit(time, direction, Typing{sender, std::move(recipients), std::move(conversation)});
+    emit(time, direction, Typing{sender, recipients, std::move(conversation)});
   } else if (iequals(type, "Nudge") || iequals(type, "Wink")) {
     // Same ids as the switchboard datacasts (§8.3): 1 nudge, 2 wink.
     Datacast datacast{
-        sender, std::move(recipients), iequals(type, "Nudge") ? 1 : 2, {}, std::move(conversation)};
+        sender, recipients, iequals(type, "Nudge") ? 1 : 2, {}, std::move(conversation)};
     if (datacast.id == 2) datacast.data = m.body;
     emit(time, direction, std::move(datacast));
   } else if (iequals(type, "Data") || iequals(type, "Signal/P2P")) {

@@ -231,10 +231,13 @@ void P2pDirectDecoder::handle_slp(std::string_view text, Direction direction, Ti
   P2pSignal signal;
   signal.method = slp.method;
   signal.status = slp.status;
-  signal.to = normalize_address(slp.to);
-  signal.from = normalize_address(slp.from);
-  signal.sender = signal.from;
-  if (!signal.to.empty()) signal.recipients.push_back(signal.to);
+  // The event's views must not point into the event itself: it is moved.
+  const std::string to = normalize_address(slp.to);
+  const std::string from = normalize_address(slp.from);
+  signal.to = to;
+  signal.from = from;
+  signal.sender = from;
+  if (!to.empty()) signal.recipients = AccountList(&to, 1);
   signal.call_id = slp.call_id;
   signal.session_id = header_value(slp.body, "SessionID");
   const std::string session = signal.session_id;

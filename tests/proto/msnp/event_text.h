@@ -6,10 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
 #include <functional>
 #include <initializer_list>
 #include <random>
 #include <set>
+#include <span>
 #include <string>
 #include <variant>
 #include <vector>
@@ -26,21 +28,27 @@ inline std::string_view keep(std::string_view text) {
   static std::set<std::string, std::less<>> pool;
   return *pool.emplace(text).first;
 }
+// The same for an event's AccountList (sender/recipients views likewise
+// go through keep()).
+inline AccountList keep_list(AccountList list) {
+  static std::deque<std::vector<std::string>> pool;
+  return pool.emplace_back(list.begin(), list.end());
+}
 inline EventContext kept(const EventContext& context) {
   EventContext copy = context;
   copy.owner = keep(context.owner);
   return copy;
 }
 
-inline std::string list(const std::vector<std::string>& items) {
+inline std::string list(std::span<const std::string> items) {
   std::string out;
   for (const std::string& item : items) out += (out.empty() ? "" : ",") + item;
   return out;
 }
 
 // ";{GUID}" of an MPOP endpoint, "" without one.
-inline std::string device(const std::string& device_id) {
-  return device_id.empty() ? "" : ";" + device_id;
+inline std::string device(std::string_view device_id) {
+  return device_id.empty() ? "" : ";" + std::string(device_id);
 }
 // " (net N)" for Yahoo! interop (UUM/UBM), "" otherwise.
 inline std::string network(int network_id) {
@@ -84,34 +92,35 @@ inline std::string describe(const MsnpEvent& event) {
                    std::to_string(e.error_code);
           },
           [](const ParticipantJoined& e) {
-            return "joined " + std::string(name_of(e.how)) + " " + e.account + device(e.device_id) +
-                   " [" + list(e.roster) + "]";
+            return "joined " + std::string(name_of(e.how)) + " " + std::string(e.account) +
+                   device(e.device_id) + " [" + list(e.roster) + "]";
           },
           [](const ParticipantLeft& e) {
-            return "left " + e.account + device(e.device_id) + " " + e.reason + " [" +
-                   list(e.roster) + "]";
+            return "left " + std::string(e.account) + device(e.device_id) + " " +
+                   std::string(e.reason) + " [" + list(e.roster) + "]";
           },
           [](const InstantMessage& e) {
-            return "message " + e.sender + "->" + list(e.recipients) + network(e.network_id) +
-                   ": " + std::string(e.text);
+            return "message " + std::string(e.sender) + "->" + list(e.recipients) +
+                   network(e.network_id) + ": " + std::string(e.text);
           },
           [](const Typing& e) {
-            return "typing " + e.sender + "->" + list(e.recipients) + network(e.network_id);
-          },
-          [](const Datacast& e) {
-            return "datacast " + e.sender + "->" + list(e.recipients) + " " + std::to_string(e.id) +
+            return "typing " + std::string(e.sender) + "->" + list(e.recipients) +
                    network(e.network_id);
           },
+          [](const Datacast& e) {
+            return "datacast " + std::string(e.sender) + "->" + list(e.recipients) + " " +
+                   std::to_string(e.id) + network(e.network_id);
+          },
           [](const FileInvitation& e) {
-            return "file " + e.command + " " + e.cookie + " " + e.sender + "->" +
+            return "file " + e.command + " " + e.cookie + " " + std::string(e.sender) + "->" +
                    list(e.recipients) + " '" + e.file_name + "' " + std::to_string(e.file_size) +
                    (e.ip_address.empty() ? "" : " " + e.ip_address + ":" + std::to_string(e.port));
           },
           [](const P2pSignal& e) {
             return "p2p " + (e.method.empty() ? std::to_string(e.status) : e.method) + " " +
-                   e.sender + "->" + list(e.recipients) + " " + e.from + "->" + e.to + " " +
-                   e.call_id + " " + e.session_id + " " + e.app_id + " '" + e.file_name + "' " +
-                   std::to_string(e.file_size);
+                   std::string(e.sender) + "->" + list(e.recipients) + " " + e.from + "->" + e.to +
+                   " " + e.call_id + " " + e.session_id + " " + e.app_id + " '" + e.file_name +
+                   "' " + std::to_string(e.file_size);
           },
           [](const LoginProfile& e) {
             return "profile " + e.account + " " + e.client_ip + ":" + e.client_port;
@@ -144,10 +153,10 @@ inline std::string describe(const MsnpEvent& event) {
               return s;
             };
             return "p2p_transport " + e.body_type + " " +
-                   (e.method.empty() ? std::to_string(e.status) : e.method) + " " + e.sender +
-                   "->" + list(e.recipients) + " " + e.call_id + " bridges=" + e.bridges +
-                   " conn=" + e.conn_type + " netid=" + e.net_id + " upnp=" + e.upnp_nat +
-                   " icf=" + e.icf + " listening=" + e.listening +
+                   (e.method.empty() ? std::to_string(e.status) : e.method) + " " +
+                   std::string(e.sender) + "->" + list(e.recipients) + " " + e.call_id +
+                   " bridges=" + e.bridges + " conn=" + e.conn_type + " netid=" + e.net_id +
+                   " upnp=" + e.upnp_nat + " icf=" + e.icf + " listening=" + e.listening +
                    " ext=" + addrs(e.external_addrs) + ":" + std::to_string(e.external_port) +
                    " int=" + addrs(e.internal_addrs) + ":" + std::to_string(e.internal_port) +
                    " nonce=" + e.nonce + " hashed=" + e.hashed_nonce +
@@ -169,8 +178,8 @@ inline std::string describe(const MsnpEvent& event) {
                    e.alert_text + "'";
           },
           [](const PagerMessage& e) {
-            return "pager " + e.sender + "->" + list(e.recipients) + " " + std::to_string(e.size) +
-                   " '" + std::string(e.text) + "'";
+            return "pager " + std::string(e.sender) + "->" + list(e.recipients) + " " +
+                   std::to_string(e.size) + " '" + std::string(e.text) + "'";
           },
           [](const MailNotification& e) {
             return "mail " + std::string(name_of(e.kind)) + " " + e.account + " unread " +
@@ -179,8 +188,8 @@ inline std::string describe(const MsnpEvent& event) {
                    " " + e.message_delta;
           },
           [](const OfflineMessage& e) {
-            return "oim " + e.sender + "->" + list(e.recipients) + " '" + e.nick + "' " +
-                   e.received + " " + e.message_id + " " + e.size;
+            return "oim " + std::string(e.sender) + "->" + list(e.recipients) + " '" + e.nick +
+                   "' " + e.received + " " + e.message_id + " " + e.size;
           },
           [](const SystemMessage& e) { return "system_message " + e.type + " " + e.arg; },
           [](const ContactGroup& e) {

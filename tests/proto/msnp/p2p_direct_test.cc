@@ -92,7 +92,11 @@ class Sink final : public MsnpEventSink {
       return;
     }
     if (const auto* c = std::get_if<FileComplete>(&event.body)) completes.push_back(*c);
-    if (const auto* p = std::get_if<P2pSignal>(&event.body)) signals.push_back(*p);
+    if (const auto* p = std::get_if<P2pSignal>(&event.body)) {
+      P2pSignal& kept_signal = signals.emplace_back(*p);
+      kept_signal.sender = keep(p->sender);
+      kept_signal.recipients = keep_list(p->recipients);
+    }
     lines.push_back(describe(event));
     connections.push_back(event.context.connection);
   }
