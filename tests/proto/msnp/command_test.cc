@@ -152,6 +152,15 @@ TEST(MsnpMime, IndexedHeadersEqualHeaderValue) {
   EXPECT_EQ(m.chunks, "3");
   EXPECT_EQ(m.chunk, "");  // "Chunk :" is not the header "Chunk"
   EXPECT_EQ(m.im_format, "FN=Arial");
+  // Case folds on letters only: a CR where the name has '-' (0x0D is 0x2D
+  // without the case bit) is another name.
+  ASSERT_TRUE(
+      split_mime("Content\rType: evil\r\nx-mms-im-FORMAT: FN=A\r\n"
+                 "CONTENT-type: text/plain\r\n\r\nb",
+                 m));
+  EXPECT_EQ(m.content_type, "text/plain");
+  EXPECT_EQ(m.im_format, "FN=A");
+  ASSERT_TRUE(split_mime(payload, m));
   MimeMessage joined{m.headers, "other body"};
   index_headers(joined);
   EXPECT_EQ(joined.message_id, "{AB}");
