@@ -198,7 +198,7 @@ void for_each_party(const msnp::EventBody& body, Visit visit) {
                         e.recipients;
                       }) {
           visit(std::string_view(e.sender));
-          for (const std::string& r : e.recipients) visit(std::string_view(r));
+          for (const std::string_view r : e.recipients) visit(r);
         }
       },
       body);
@@ -239,8 +239,8 @@ void InterceptEngine::on_event(const msnp::MsnpEvent& event) {
     // (The owner is matched as owner at every event; no state needed.) This
     // is state about targets only, and ends with the connection.
     std::vector<std::string> in_roster;
-    for (const std::string& member : *roster) {
-      if (member != c.owner && !index_.msn(member).empty()) in_roster.push_back(member);
+    for (const std::string_view member : *roster) {
+      if (member != c.owner && !index_.msn(member).empty()) in_roster.emplace_back(member);
     }
     if (connection == nullptr && !in_roster.empty()) connection = connection_for(c.flow_id, true);
     if (connection != nullptr) connection->roster_targets = std::move(in_roster);

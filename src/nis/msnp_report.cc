@@ -22,7 +22,7 @@ std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_hand
 
 std::string join(msnp::AccountList items) {
   std::string out;
-  for (const std::string& item : items) {
+  for (const std::string_view item : items) {
     if (!out.empty()) out += ", ";
     out += item;
   }
@@ -32,8 +32,8 @@ std::string join(msnp::AccountList items) {
 std::string quote_text(std::string_view text) { return dump(json(std::string(text))); }
 
 // " in 10:{guid}@live.com" for MSNP21 group conversations, "" otherwise.
-std::string in_group(const std::string& conversation) {
-  return conversation.empty() ? "" : " in " + conversation;
+std::string in_group(std::string_view conversation) {
+  return conversation.empty() ? "" : " in " + std::string(conversation);
 }
 
 // The "what happened" part of a transcript line.
@@ -106,7 +106,7 @@ std::string format_msnp_text(const msnp::MsnpEvent& event) {
   const msnp::EventContext& c = event.context;
   return format_iso8601(c.time) + " #" + std::to_string(c.flow_id) + " " +
          std::string(msnp::name_of(c.connection)) +
-         (c.tunnelled ? " via gateway " + c.gateway_session : std::string()) + " " +
+         (c.tunnelled ? " via gateway " + std::string(c.gateway_session) : std::string()) + " " +
          std::string(msnp::event_name(event.body)) + ": " + describe(event.body);
 }
 

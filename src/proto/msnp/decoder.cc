@@ -257,11 +257,7 @@ void MsnpDecoder::roster_add(const std::string& account, const std::string& devi
     roster_.reserve(4);
   }
   endpoints_.push_back({account, device_id});
-  // What roster_rebuild() would give, without copying every member again:
-  // a new endpoint can only append its account.
-  if (std::find(roster_.begin(), roster_.end(), account) == roster_.end()) {
-    roster_.push_back(account);
-  }
+  roster_rebuild();  // push_back may have moved the strings roster_ views
 }
 
 bool MsnpDecoder::roster_remove(const std::string& account, const std::string& device_id) {
@@ -289,36 +285,21 @@ bool MsnpDecoder::roster_remove(const std::string& account, const std::string& d
 }
 
 void MsnpDecoder::roster_rebuild() {
-  // Rebuilt in place: assigning over the old entries reuses their buffers.
-  // endpoints_ owns its own strings, so overwriting roster_[n] is safe.
-  size_t n = 0;
+  roster_.clear();
   for (const RosterEntry& e : endpoints_) {
-    const auto placed = roster_.begin() + static_cast<std::ptrdiff_t>(n);
-    if (std::find(roster_.begin(), placed, e.account) != placed) continue;
-    if (n < roster_.size()) {
-      if (roster_[n] != e.account) roster_[n] = e.account;
-    } else {
+    if (std::find(roster_.begin(), roster_.end(), e.account) == roster_.end()) {
       roster_.push_back(e.account);
     }
-    ++n;
   }
-  roster_.resize(n);
 }
 
 AccountList MsnpDecoder::recipients_except(std::string_view sender) {
   if (sdg_recipients_ != nullptr) return *sdg_recipients_;  // MSNP21 P2P (msnp21.cc)
-  size_t n = 0;
-  for (const std::string& member : roster_) {
-    if (member == sender) continue;
-    // Assigning over an earlier recipient reuses its buffer.
-    if (n < recipients_.size()) {
-      recipients_[n] = member;
-    } else {
-      recipients_.push_back(member);
-    }
-    ++n;
+  recipients_.clear();
+  for (const std::string_view member : roster_) {
+    if (member != sender) recipients_.push_back(member);
   }
-  return AccountList(recipients_).first(n);
+  return recipients_;
 }
 
 void MsnpDecoder::handle_switchboard_server(const Command& cmd, Timestamp time) {
@@ -482,10 +463,12 @@ void MsnpDecoder::dispatch_msg(Direction direction, const std::string& sender,
   const bool c2s = direction == Direction::kClientToServer;
   const std::string_view type = media_type(mime.content_type);
   // The switchboard roster minus `who`, or the interop message's one recipient.
+  const std::string_view interop_recipient =
+      interop != nullptr ? std::string_view(interop->recipient) : std::string_view{};
   auto recipients = [&](std::string_view who) {
     if (interop == nullptr) return recipients_except(who);
-    if (interop->recipient.empty() || interop->recipient == who) return AccountList{};
-    return AccountList(&interop->recipient, 1);
+    if (interop_recipient.empty() || interop_recipient == who) return AccountList{};
+    return AccountList(&interop_recipient, 1);
   };
   const int network = interop != nullptr ? interop->network_id : 0;
   if (iequals(type, "text/plain")) {
@@ -499,7 +482,7 @@ void MsnpDecoder::dispatch_msg(Direction direction, const std::string& sender,
     uint64_t n = 0;
     if (parse_u64(mime.chunks, n)) message.chunks = static_cast<uint32_t>(n);
     if (parse_u64(mime.chunk, n)) message.chunk = static_cast<uint32_t>(n);
-    message.trid = std::string(trid);
+    message.trid = trid;
     message.ack_mode = ack_mode;
     message.size = size;
     emit(time, direction, std::move(message));

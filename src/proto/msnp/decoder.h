@@ -73,7 +73,7 @@ class MsnpDecoder final : public flow::StreamHandler {
     std::string device_id;
   };
   // Accounts with at least one endpoint in the switchboard, in order of arrival.
-  const std::vector<std::string>& roster() const { return roster_; }
+  AccountList roster() const { return roster_; }
   const std::vector<RosterEntry>& endpoints() const { return endpoints_; }
   uint32_t anomalies(MsnpAnomaly a) const { return anomalies_[static_cast<size_t>(a)]; }
   size_t buffered() const { return sides_[0].framer.buffered() + sides_[1].framer.buffered(); }
@@ -186,7 +186,7 @@ class MsnpDecoder final : public flow::StreamHandler {
                      Timestamp time);
   // SDG Message-Type Data / Signal/P2P: P2P over the NS (msnp21.cc).
   void handle_msnp21_p2p(flow::Direction direction, const std::string& sender,
-                         const std::vector<std::string>& recipients, std::string_view type,
+                         const std::vector<std::string_view>& recipients, std::string_view type,
                          std::string_view routing, std::string_view content, std::string_view body,
                          Timestamp time);
   void handle_msnftp(flow::Direction direction, const Command& cmd, Timestamp time);
@@ -233,10 +233,12 @@ class MsnpDecoder final : public flow::StreamHandler {
   bool logged_in_ = false;
   bool session_ended_ = false;          // OUT seen (either side)
   std::vector<RosterEntry> endpoints_;  // SB roster per endpoint (bounded at max_roster)
-  std::vector<std::string> roster_;     // the accounts of endpoints_, each once
+  // The accounts of endpoints_, each once: views of endpoints_' strings,
+  // rebuilt whenever endpoints_ changes (roster_rebuild()).
+  std::vector<std::string_view> roster_;
   // What recipients_except() returns: refilled in place, so a message's
   // recipients cost no allocation once a chat is under way.
-  std::vector<std::string> recipients_;
+  std::vector<std::string_view> recipients_;
   std::string relayed_sender_;  // a relayed MSG's sender, normalised (handle_msg)
   std::vector<PendingCall> pending_calls_;
   // wants_content()'s answer, asked when owner_changes_ was content_owner_changes_
@@ -311,7 +313,7 @@ class MsnpDecoder final : public flow::StreamHandler {
   std::unique_ptr<Transfers> transfers_;
   // While an SDG's P2P is handled: its recipients, which recipients_except()
   // returns instead of the (switchboard-only) roster.
-  const std::vector<std::string>* sdg_recipients_ = nullptr;
+  const std::vector<std::string_view>* sdg_recipients_ = nullptr;
 };
 
 }  // namespace rcds::proto::msnp

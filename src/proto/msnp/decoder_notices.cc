@@ -193,7 +193,8 @@ bool MsnpDecoder::handle_notice(Direction direction, const Command& cmd, ByteVie
   if (cmd.is("IPG") && !c2s) {
     PagerMessage pager;
     pager.size = last_number(cmd);
-    if (!owner_.empty()) pager.recipients = AccountList(&owner_, 1);
+    const std::string_view owner = owner_;
+    if (!owner.empty()) pager.recipients = AccountList(&owner, 1);
     std::string sender;
     if (!payload.empty()) {  // kept only when content is wanted
       const std::string_view from = xml::attribute(xml::open_tag(xml_text, "FROM"), "name");
@@ -371,6 +372,7 @@ void MsnpDecoder::handle_hotmail(const MimeMessage& mime, Timestamp time) {
     // <MD>...<M><T>..</T><RT>time</RT><SZ>n</SZ><E>sender</E><I>id</I><N>nick</N></M>...</MD>
     std::string_view data = header_value(mime.body, "Mail-Data");
     if (data.empty()) data = header_value(mime.headers, "Mail-Data");
+    const std::string_view owner = owner_;
     size_t pos = 0;
     while (true) {
       size_t at = 0;
@@ -382,7 +384,7 @@ void MsnpDecoder::handle_hotmail(const MimeMessage& mime, Timestamp time) {
       OfflineMessage oim;
       const std::string sender = normalize_address(xml::element(m, "E"));
       oim.sender = sender;
-      if (!owner_.empty()) oim.recipients = AccountList(&owner_, 1);
+      if (!owner.empty()) oim.recipients = AccountList(&owner, 1);
       oim.nick = xml::element(m, "N");
       oim.received = xml::element(m, "RT");
       oim.message_id = xml::element(m, "I");

@@ -26,8 +26,9 @@
 namespace rcds::proto::msnp {
 
 // Accounts named by an event: a switchboard roster, a message's recipients.
-// A view of the decoder's state (view!).
-using AccountList = std::span<const std::string>;
+// A view of the decoder's state (view!): views of the accounts it holds, so
+// that listing them copies no string.
+using AccountList = std::span<const std::string_view>;
 
 // Shared by every event.
 struct EventContext {
@@ -38,19 +39,21 @@ struct EventContext {
   ConnectionType connection = ConnectionType::kUnknown;  // type known when the event was built
   flow::Direction direction = flow::Direction::kClientToServer;  // of the command behind it
   // Account this connection belongs to (NS: USR; SB: USR/ANS), "" if unknown.
-  // A view of the decoder's state, valid during on_event only (view!).
+  // Like every string of the context, a view valid during on_event only: the
+  // context is built for every event, and views keep it free of allocation
+  // and destruction code.
   std::string_view owner;
   int version = 0;  // MSNP version negotiated by VER (0 = not seen; SBs never carry one)
   // HTTP gateway (MSNP.md §12): the stable part of the tunnel's SessionID
   // ("" = direct TCP) and the MSNP server named by the open request's IP=.
   // client/server above are then the HTTP connection's endpoints.
   bool tunnelled = false;
-  std::string gateway_session = {};
-  std::string tunnel_server = {};
+  std::string_view gateway_session = {};
+  std::string_view tunnel_server = {};
   // HTTP proxy headers of the tunnel's requests (§12 IRI), first seen per
   // tunnel: "Via: v; X-Forwarded-For: x; Forwarded: f" (those present, at
   // most 512 bytes), "" when none.
-  std::string proxy = {};
+  std::string_view proxy = {};
 };
 
 // Client → NS/DS `USR trid <scheme> I <account>` (MSNP.md §4): someone tries to log in.
@@ -185,17 +188,17 @@ struct ParticipantLeft {
 // interop UUM (owner → peer) / UBM (peer → owner) on the NS.
 struct InstantMessage {
   std::string_view sender;
-  AccountList recipients;         // roster minus sender (SDG: To, or group members seen)
-  std::string_view text;          // UTF-8 body as sent (view!)
-  std::string_view format;        // X-MMS-IM-Format value, "" if absent (view!)
-  std::string_view message_id;    // Message-ID header for chunked messages (view!)
-  uint32_t chunk = 0;             // Chunk: n (0 = first or unchunked)
-  uint32_t chunks = 0;            // Chunks: N on the first chunk, else 0
-  std::string trid;               // client MSG TrID ("" when relayed by the server)
-  char ack_mode = 0;              // U N A D for client MSG, 0 when relayed
-  uint64_t size = 0;              // payload bytes
-  std::string conversation = {};  // MSNP21 group ("10:{guid}@live.com"), "" if 1:1
-  int network_id = 0;             // UUM/UBM: the peer's network (32 Yahoo!), else 0
+  AccountList recipients;              // roster minus sender (SDG: To, or group members seen)
+  std::string_view text;               // UTF-8 body as sent (view!)
+  std::string_view format;             // X-MMS-IM-Format value, "" if absent (view!)
+  std::string_view message_id;         // Message-ID header for chunked messages (view!)
+  uint32_t chunk = 0;                  // Chunk: n (0 = first or unchunked)
+  uint32_t chunks = 0;                 // Chunks: N on the first chunk, else 0
+  std::string_view trid;               // client MSG TrID ("" when relayed by the server)
+  char ack_mode = 0;                   // U N A D for client MSG, 0 when relayed
+  uint64_t size = 0;                   // payload bytes
+  std::string_view conversation = {};  // MSNP21 group ("10:{guid}@live.com"), "" if 1:1
+  int network_id = 0;                  // UUM/UBM: the peer's network (32 Yahoo!), else 0
 };
 
 // Typing notification (text/x-msmsgscontrol, §8.2).
@@ -203,7 +206,7 @@ struct Typing {
   std::string_view sender;  // TypingUser header (else the MSG sender)
   AccountList recipients;
   // MSNP21 group address ("10:{guid}@live.com"), "" otherwise.
-  std::string conversation = {};
+  std::string_view conversation = {};
   int network_id = 0;  // UUM/UBM: the peer's network (32 Yahoo!), else 0
 };
 
@@ -214,7 +217,7 @@ struct Datacast {
   int id = 0;
   std::string_view data;  // the Data: value (msnobj or action text), view!
   // MSNP21 group address ("10:{guid}@live.com"), "" otherwise.
-  std::string conversation = {};
+  std::string_view conversation = {};
   int network_id = 0;  // UUM/UBM: the peer's network (32 Yahoo!), else 0
 };
 

@@ -134,7 +134,8 @@ void MsnpDecoder::handle_msnp21(Direction direction, const Command& cmd, ByteVie
   const std::string sender = normalize_address(m.from);
   const std::string_view to = msnp21_address(m.to);
   std::string conversation;
-  std::vector<std::string> recipients;
+  std::string to_account;                    // a 1:1 message's recipient
+  std::vector<std::string_view> recipients;  // views of to_account or the group's members
   if (msnp21_is_group(to)) {
     conversation = to;
     // Members are learned from the authors seen in the group (and the
@@ -162,7 +163,8 @@ void MsnpDecoder::handle_msnp21(Direction direction, const Command& cmd, ByteVie
       if (member != sender) recipients.push_back(member);
     }
   } else if (!to.empty()) {
-    recipients.push_back(normalize_address(to));
+    to_account = normalize_address(to);
+    recipients.push_back(to_account);
   }
 
   const std::string_view type = m.message_type;
@@ -173,16 +175,15 @@ void MsnpDecoder::handle_msnp21(Direction direction, const Command& cmd, ByteVie
     message.text = m.body;
     message.format = header_value(m.content, "X-MMS-IM-Format");
     message.message_id = header_value(m.content, "Message-ID");
-    if (c2s) message.trid = std::string(cmd.param(0));
+    if (c2s) message.trid = cmd.param(0);
     message.size = payload.size();
-    message.conversation = std::move(conversation);
+    message.conversation = conversation;
     emit(time, direction, std::move(message));
   } else if (iequals(type, "Control/Typing")) {
-    emit(time, direction, Typing{sender, recipients, std::move(conversation)});
+    emit(time, direction, Typing{sender, recipients, conversation});
   } else if (iequals(type, "Nudge") || iequals(type, "Wink")) {
     // Same ids as the switchboard datacasts (§8.3): 1 nudge, 2 wink.
-    Datacast datacast{
-        sender, recipients, iequals(type, "Nudge") ? 1 : 2, {}, std::move(conversation)};
+    Datacast datacast{sender, recipients, iequals(type, "Nudge") ? 1 : 2, {}, conversation};
     if (datacast.id == 2) datacast.data = m.body;
     emit(time, direction, std::move(datacast));
   } else if (iequals(type, "Data") || iequals(type, "Signal/P2P")) {
@@ -192,7 +193,7 @@ void MsnpDecoder::handle_msnp21(Direction direction, const Command& cmd, ByteVie
 }
 
 void MsnpDecoder::handle_msnp21_p2p(Direction direction, const std::string& sender,
-                                    const std::vector<std::string>& recipients,
+                                    const std::vector<std::string_view>& recipients,
                                     std::string_view type, std::string_view routing,
                                     std::string_view content, std::string_view body,
                                     Timestamp time) {

@@ -237,7 +237,8 @@ void P2pDirectDecoder::handle_slp(std::string_view text, Direction direction, Ti
   signal.to = to;
   signal.from = from;
   signal.sender = from;
-  if (!to.empty()) signal.recipients = AccountList(&to, 1);
+  const std::string_view recipient = to;
+  if (!to.empty()) signal.recipients = AccountList(&recipient, 1);
   signal.call_id = slp.call_id;
   signal.session_id = header_value(slp.body, "SessionID");
   const std::string session = signal.session_id;

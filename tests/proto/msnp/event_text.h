@@ -30,19 +30,33 @@ inline std::string_view keep(std::string_view text) {
 }
 // The same for an event's AccountList (sender/recipients views likewise
 // go through keep()).
-inline AccountList keep_list(AccountList list) {
-  static std::deque<std::vector<std::string>> pool;
-  return pool.emplace_back(list.begin(), list.end());
+inline AccountList keep_list(std::span<const std::string_view> list) {
+  static std::deque<std::vector<std::string_view>> pool;
+  std::vector<std::string_view> kept_list;
+  for (const std::string_view account : list) kept_list.push_back(keep(account));
+  return pool.emplace_back(std::move(kept_list));
+}
+inline AccountList keep_list(const std::vector<std::string>& list) {
+  const std::vector<std::string_view> views(list.begin(), list.end());
+  return keep_list(views);
 }
 inline EventContext kept(const EventContext& context) {
   EventContext copy = context;
   copy.owner = keep(context.owner);
+  copy.gateway_session = keep(context.gateway_session);
+  copy.tunnel_server = keep(context.tunnel_server);
+  copy.proxy = keep(context.proxy);
   return copy;
 }
 
 inline std::string list(std::span<const std::string> items) {
   std::string out;
   for (const std::string& item : items) out += (out.empty() ? "" : ",") + item;
+  return out;
+}
+inline std::string list(AccountList items) {
+  std::string out;
+  for (const std::string_view item : items) out += (out.empty() ? "" : ",") + std::string(item);
   return out;
 }
 
