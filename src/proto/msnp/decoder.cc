@@ -241,23 +241,24 @@ void MsnpDecoder::handle_server(const Command& cmd, ByteView payload, Timestamp 
   }
 }
 
-void MsnpDecoder::roster_add(const std::string& account, const std::string& device_id,
-                             Timestamp time) {
+const MsnpDecoder::RosterEntry* MsnpDecoder::roster_add(std::string&& account,
+                                                        std::string&& device_id, Timestamp time) {
   for (const RosterEntry& e : endpoints_) {
-    if (e.account == account && e.device_id == device_id) return;
+    if (e.account == account && e.device_id == device_id) return &e;
   }
   if (endpoints_.size() >= limits_.max_roster) {
     anomaly(MsnpAnomaly::kRosterFull, 0, time);
-    return;
+    return nullptr;
   }
   if (endpoints_.empty()) {
-    // Most switchboards hold two or three members: one allocation each
-    // instead of growing 1, 2, 4.
-    endpoints_.reserve(4);
-    roster_.reserve(4);
+    // Most switchboards hold two members: one allocation each instead of
+    // growing 1, 2 (a third member grows it once).
+    endpoints_.reserve(2);
+    roster_.reserve(2);
   }
-  endpoints_.push_back({account, device_id});
+  endpoints_.push_back({std::move(account), std::move(device_id)});
   roster_rebuild();  // push_back may have moved the strings roster_ views
+  return &endpoints_.back();
 }
 
 bool MsnpDecoder::roster_remove(const std::string& account, const std::string& device_id) {
@@ -338,19 +339,21 @@ void MsnpDecoder::handle_switchboard_server(const Command& cmd, Timestamp time) 
         if (joined.session_id.empty()) joined.session_id = grant->session_id;
       }
     }
-    roster_add(owner_, owner_device_, time);
+    roster_add(std::string(owner_), std::string(owner_device_), time);
     joined.roster = roster_;
     emit(time, dir, std::move(joined));
   } else if ((cmd.is("IRO") && cmd.count >= 5) || (cmd.is("JOI") && cmd.count >= 1)) {
     const bool iro = cmd.is("IRO");
-    const Account account = normalize_account(iro ? cmd.params[3] : cmd.params[0]);
+    Account account = normalize_account(iro ? cmd.params[3] : cmd.params[0]);
     const std::string friendly_name = url_decode(iro ? cmd.params[4] : cmd.param(1));
     ParticipantJoined joined;
     joined.how = iro ? ParticipantJoined::How::kAlreadyPresent : ParticipantJoined::How::kJoined;
     joined.friendly_name = friendly_name;
-    joined.account = account.address;
-    joined.device_id = account.device_id;
-    roster_add(account.address, account.device_id, time);
+    // The member's strings move into the roster; the event views them there.
+    const RosterEntry* member =
+        roster_add(std::move(account.address), std::move(account.device_id), time);
+    joined.account = member != nullptr ? member->account : account.address;
+    joined.device_id = member != nullptr ? member->device_id : account.device_id;
     joined.roster = roster_;
     emit(time, dir, std::move(joined));
   } else if (cmd.is("BYE") && cmd.count >= 1) {
@@ -492,7 +495,7 @@ void MsnpDecoder::dispatch_msg(Direction direction, const std::string& sender,
     if (c2s && owner_.empty() && !typist.empty() && type_ == ConnectionType::kSwitchboard) {
       // Picked up mid-stream without USR/ANS: the client names itself here.
       set_owner(typist);
-      roster_add(owner_, owner_device_, time);
+      roster_add(std::string(owner_), std::string(owner_device_), time);
     }
     Typing typing{typist, recipients(typist)};
     typing.network_id = network;

@@ -197,7 +197,9 @@ class MsnpDecoder final : public flow::StreamHandler {
   }
   // The roster minus `sender`, in recipients_ (valid until the next call).
   AccountList recipients_except(std::string_view sender);
-  void roster_add(const std::string& account, const std::string& device_id, Timestamp time);
+  // Adds an endpoint, its strings moved in; returns it, or the equal one
+  // already there; nullptr when the roster is full (the strings untouched).
+  const RosterEntry* roster_add(std::string&& account, std::string&& device_id, Timestamp time);
   bool roster_remove(const std::string& account, const std::string& device_id);
   void roster_rebuild();
   void anomaly(MsnpAnomaly kind, uint64_t bytes, Timestamp time,
