@@ -55,9 +55,14 @@ ProbeResult run_probe(const ProtocolSpec& spec, ByteView client_bytes, ByteView 
 int ProtocolRegistry::classify(const StreamInfo& info, ByteView client_bytes, ByteView server_bytes,
                                bool final_attempt) const {
   bool undecided = false;
+  bool port_only = false;  // a spec without a probe: its port alone may decide
   for (size_t i = 0; i < specs_.size(); ++i) {
     const ProtocolSpec& spec = specs_[i];
-    if (spec.transport != info.key.transport || spec.probe == nullptr) continue;
+    if (spec.transport != info.key.transport) continue;
+    if (spec.probe == nullptr) {
+      port_only = true;
+      continue;
+    }
     switch (run_probe(spec, client_bytes, server_bytes)) {
       case ProbeResult::kMatch:
         return static_cast<int>(i);
@@ -69,6 +74,8 @@ int ProtocolRegistry::classify(const StreamInfo& info, ByteView client_bytes, By
     }
   }
   if (undecided && !final_attempt) return kUndecided;
+  // Every probe ruled the bytes out (most flows): no port can overrule that.
+  if (!undecided && !port_only) return kUnknown;
   // No probe is sure: fall back to the server port, but only for protocols
   // without a probe or whose probe could not rule the bytes out.
   const uint16_t server_port = info.key.destination.port;
