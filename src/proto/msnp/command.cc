@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 namespace rcds::proto::msnp {
 
@@ -312,16 +313,42 @@ std::string url_decode(std::string_view text) {
 }
 
 namespace {
-void lower_into(std::string_view in, std::string& out) {
-  out.resize(in.size());
-  std::transform(in.begin(), in.end(), out.begin(),
-                 [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; });
+// ASCII upper case to lower case in 8 bytes at once: a byte gets 0x20 when
+// it is in 'A'..'Z' (each byte's test keeps to its own 7 bits, so no carry
+// crosses bytes; bytes >= 0x80 are left alone).
+uint64_t lower_word(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101u;
+  constexpr uint64_t kHigh = 0x80 * kOnes;
+  const uint64_t low7 = w & ~kHigh;
+  const uint64_t at_least_a = low7 + (0x80 - 'A') * kOnes;    // high bit: byte >= 'A'
+  const uint64_t beyond_z = low7 + (0x80 - 'Z' - 1) * kOnes;  // high bit: byte > 'Z'
+  const uint64_t upper = at_least_a & ~beyond_z & ~w & kHigh;
+  return w | (upper >> 2);
 }
 
-// Splits "N:" off the front; returns the network id or 0.
+// Runs for every account on the wire (a relayed message's sender, each
+// joining member): copied into the reused buffer, then lowered a word at a
+// time (resize + a per-byte transform cost ~5x more, cachegrind).
+void lower_into(std::string_view in, std::string& out) {
+  out.assign(in);
+  char* p = out.data();
+  size_t i = 0;
+  for (; i + 8 <= out.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    w = lower_word(w);
+    std::memcpy(p + i, &w, 8);
+  }
+  for (; i < out.size(); ++i)
+    p[i] = static_cast<char>(p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i]);
+}
+
+// Splits "N:" off the front; returns the network id or 0. The colon of a
+// prefix is within the first four bytes: no need to search the address.
 int strip_network(std::string_view& raw) {
-  const size_t colon = raw.find(':');
-  if (colon == std::string_view::npos || colon == 0 || colon > 3) return 0;
+  size_t colon = 1;
+  while (colon < 4 && colon < raw.size() && raw[colon] != ':') ++colon;
+  if (colon >= 4 || colon >= raw.size()) return 0;
   uint64_t id = 0;
   if (!parse_u64(raw.substr(0, colon), id)) return 0;
   raw.remove_prefix(colon + 1);

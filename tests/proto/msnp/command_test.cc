@@ -121,6 +121,23 @@ TEST(MsnpCommand, NormalisesAccounts) {
   EXPECT_EQ(normalize_address("http://x"), "http://x");  // not a network prefix
 }
 
+// Lower-casing works a word at a time: every byte value, at every position
+// of a word and in the tail, must come out as a per-byte ASCII lowering says.
+TEST(MsnpCommand, LowersOnlyAsciiLettersAtAnyOffset) {
+  for (int b = 0; b < 256; ++b) {
+    if (b == ';') continue;  // ends the address
+    for (size_t at = 0; at < 19; ++at) {
+      std::string raw = "xY@Z.[`{AZaz09-_~.q";  // 19 bytes: two words and a tail
+      raw[at] = static_cast<char>(b);
+      std::string expected = raw;
+      for (char& c : expected) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      }
+      EXPECT_EQ(normalize_address(raw), expected) << b << " at " << at;
+    }
+  }
+}
+
 TEST(MsnpMime, HeadersAndBody) {
   MimeMessage m;
   ASSERT_TRUE(
