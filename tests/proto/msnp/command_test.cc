@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "proto/msnp/decoder.h"
@@ -29,6 +30,30 @@ TEST(MsnpCommand, ParsesNameAndParams) {
   EXPECT_EQ(cmd.params[2], "alice@example.com");
   EXPECT_EQ(cmd.last, "0");
   EXPECT_EQ(cmd.param(9), "");
+}
+
+// Tokens are found a word at a time: lines of tokens of every length up to
+// two words, separated by one to three spaces, split as a per-byte reference
+// splits them.
+TEST(MsnpCommand, SplitsTokensOfAnyLengthAtAnyOffset) {
+  std::mt19937 random(7);
+  for (int round = 0; round < 2000; ++round) {
+    std::string line = "MSG";
+    std::vector<std::string> tokens;
+    const int count = static_cast<int>(random() % 8);
+    for (int t = 0; t < count; ++t) {
+      line.append(1 + random() % 3, ' ');
+      std::string token(1 + random() % 17, 'x');
+      for (char& c : token) c = static_cast<char>('!' + random() % 94);  // no spaces
+      tokens.push_back(token);
+      line += token;
+    }
+    Command cmd;
+    ASSERT_TRUE(parse_command(line, cmd)) << line;
+    ASSERT_EQ(cmd.count, tokens.size()) << line;
+    for (size_t t = 0; t < tokens.size(); ++t) EXPECT_EQ(cmd.params[t], tokens[t]) << line;
+    EXPECT_EQ(cmd.last, tokens.empty() ? "" : tokens.back());
+  }
 }
 
 TEST(MsnpCommand, ToleratesCrRepeatedAndTrailingSpaces) {
