@@ -341,7 +341,7 @@ void MsnpDecoder::handle_switchboard_server(const Command& cmd, Timestamp time) 
     }
     roster_add(std::string(owner_), std::string(owner_device_), time);
     joined.roster = roster_;
-    emit(time, dir, std::move(joined));
+    emit(time, dir, joined);
   } else if ((cmd.is("IRO") && cmd.count >= 5) || (cmd.is("JOI") && cmd.count >= 1)) {
     const bool iro = cmd.is("IRO");
     Account account = normalize_account(iro ? cmd.params[3] : cmd.params[0]);
@@ -355,7 +355,7 @@ void MsnpDecoder::handle_switchboard_server(const Command& cmd, Timestamp time) 
     joined.account = member != nullptr ? member->account : account.address;
     joined.device_id = member != nullptr ? member->device_id : account.device_id;
     joined.roster = roster_;
-    emit(time, dir, std::move(joined));
+    emit(time, dir, joined);
   } else if (cmd.is("BYE") && cmd.count >= 1) {
     const Account account = normalize_account(cmd.params[0]);
     roster_remove(account.address, account.device_id);
@@ -488,7 +488,7 @@ void MsnpDecoder::dispatch_msg(Direction direction, const std::string& sender,
     message.trid = trid;
     message.ack_mode = ack_mode;
     message.size = size;
-    emit(time, direction, std::move(message));
+    emit(time, direction, message);
   } else if (iequals(type, "text/x-msmsgscontrol")) {
     const std::string_view user = header_value(mime.headers, "TypingUser");
     std::string typist = user.empty() ? sender : normalize_address(user);
@@ -499,14 +499,14 @@ void MsnpDecoder::dispatch_msg(Direction direction, const std::string& sender,
     }
     Typing typing{typist, recipients(typist)};
     typing.network_id = network;
-    emit(time, direction, std::move(typing));
+    emit(time, direction, typing);
   } else if (iequals(type, "text/x-msnmsgr-datacast")) {
     uint64_t id = 0;
     parse_u64(header_value(mime.body, "ID"), id);
     Datacast datacast{sender, recipients(sender), static_cast<int>(std::min<uint64_t>(id, 1000)),
                       header_value(mime.body, "Data")};
     datacast.network_id = network;
-    emit(time, direction, std::move(datacast));
+    emit(time, direction, datacast);
   } else if (interop != nullptr) {
     return;  // invitations and P2P are switchboard-only
   } else if (iequals(type, "text/x-msmsgsinvite")) {

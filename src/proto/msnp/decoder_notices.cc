@@ -202,7 +202,7 @@ bool MsnpDecoder::handle_notice(Direction direction, const Command& cmd, ByteVie
       pager.sender = sender;
       pager.text = xml::element(xml_text, "TEXT");
     }
-    emit(time, direction, std::move(pager));
+    emit(time, direction, pager);
     return true;
   }
   if ((cmd.is("UUN") && c2s && cmd.count >= 4) || (cmd.is("UBN") && !c2s && cmd.count >= 3)) {

@@ -178,14 +178,14 @@ void MsnpDecoder::handle_msnp21(Direction direction, const Command& cmd, ByteVie
     if (c2s) message.trid = cmd.param(0);
     message.size = payload.size();
     message.conversation = conversation;
-    emit(time, direction, std::move(message));
+    emit(time, direction, message);
   } else if (iequals(type, "Control/Typing")) {
     emit(time, direction, Typing{sender, recipients, conversation});
   } else if (iequals(type, "Nudge") || iequals(type, "Wink")) {
     // Same ids as the switchboard datacasts (§8.3): 1 nudge, 2 wink.
     Datacast datacast{sender, recipients, iequals(type, "Nudge") ? 1 : 2, {}, conversation};
     if (datacast.id == 2) datacast.data = m.body;
-    emit(time, direction, std::move(datacast));
+    emit(time, direction, datacast);
   } else if (iequals(type, "Data") || iequals(type, "Signal/P2P")) {
     handle_msnp21_p2p(direction, sender, recipients, type, m.routing, m.content, m.body, time);
   }
