@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <cstring>
+
+#include "util/swar.h"
 
 namespace rcds::proto::msnp {
 
@@ -200,25 +201,6 @@ bool parse_u64(std::string_view s, uint64_t& out) {
 }
 
 namespace {
-// The first space at or after `pos`, or line.size(). Eight bytes at a time
-// (every command line goes through here; a per-byte loop was ~40% of the
-// parser's instructions, cachegrind): in x = word ^ spaces a space is a zero
-// byte, and (x - 1s) & ~x & high bits flags the first zero byte exactly.
-size_t next_space(std::string_view line, size_t pos) {
-  static_assert(std::endian::native == std::endian::little);
-  constexpr uint64_t kOnes = 0x0101010101010101u;
-  constexpr uint64_t kHigh = 0x80 * kOnes;
-  for (; pos + 8 <= line.size(); pos += 8) {
-    uint64_t word;
-    std::memcpy(&word, line.data() + pos, 8);
-    const uint64_t x = word ^ (uint64_t{' '} * kOnes);
-    const uint64_t zero = (x - kOnes) & ~x & kHigh;
-    if (zero != 0) return pos + static_cast<size_t>(std::countr_zero(zero)) / 8;
-  }
-  while (pos < line.size() && line[pos] != ' ') ++pos;
-  return pos;
-}
-
 bool parse_tokens(std::string_view line, Command& out) {
   while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
   if (line.size() < 3) return false;
@@ -232,7 +214,7 @@ bool parse_tokens(std::string_view line, Command& out) {
   while (pos < line.size()) {
     while (pos < line.size() && line[pos] == ' ') ++pos;
     if (pos >= line.size()) break;
-    const size_t end = next_space(line, pos);
+    const size_t end = swar::find(line, pos, ' ');
     const std::string_view token = line.substr(pos, end - pos);
     if (out.count < Command::kMaxParams) {
       out.params[out.count++] = token;
@@ -331,19 +313,6 @@ std::string url_decode(std::string_view text) {
 }
 
 namespace {
-// ASCII upper case to lower case in 8 bytes at once: a byte gets 0x20 when
-// it is in 'A'..'Z' (each byte's test keeps to its own 7 bits, so no carry
-// crosses bytes; bytes >= 0x80 are left alone).
-uint64_t lower_word(uint64_t w) {
-  constexpr uint64_t kOnes = 0x0101010101010101u;
-  constexpr uint64_t kHigh = 0x80 * kOnes;
-  const uint64_t low7 = w & ~kHigh;
-  const uint64_t at_least_a = low7 + (0x80 - 'A') * kOnes;    // high bit: byte >= 'A'
-  const uint64_t beyond_z = low7 + (0x80 - 'Z' - 1) * kOnes;  // high bit: byte > 'Z'
-  const uint64_t upper = at_least_a & ~beyond_z & ~w & kHigh;
-  return w | (upper >> 2);
-}
-
 // Runs for every account on the wire (a relayed message's sender, each
 // joining member): copied into the reused buffer, then lowered a word at a
 // time (resize + a per-byte transform cost ~5x more, cachegrind).
@@ -352,10 +321,8 @@ void lower_into(std::string_view in, std::string& out) {
   char* p = out.data();
   size_t i = 0;
   for (; i + 8 <= out.size(); i += 8) {
-    uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    w = lower_word(w);
-    std::memcpy(p + i, &w, 8);
+    const uint64_t word = swar::lower(swar::load(p + i));
+    std::memcpy(p + i, &word, 8);
   }
   for (; i < out.size(); ++i)
     p[i] = static_cast<char>(p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i]);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "util/swar.h"
+
 namespace rcds::proto::msnp {
 
 std::string_view name_of(MsnpAnomaly anomaly) {
@@ -109,16 +111,17 @@ void Framer::feed(ByteView data, Timestamp time) {
         break;
       }
       case State::kSkipLine: {
-        const size_t lf = in.find('\n');
-        const size_t n = lf == std::string_view::npos ? in.size() : lf + 1;
+        const size_t lf = swar::find(in, 0, '\n');
+        const bool found = lf < in.size();
+        const size_t n = found ? lf + 1 : in.size();
         in.remove_prefix(n);
-        line_too_long(n, lf != std::string_view::npos, time);
-        if (lf != std::string_view::npos) state_ = State::kLine;
+        line_too_long(n, found, time);
+        if (found) state_ = State::kLine;
         break;
       }
       case State::kLine: {
-        const size_t lf = in.find('\n');
-        if (lf == std::string_view::npos) {
+        const size_t lf = swar::find(in, 0, '\n');
+        if (lf == in.size()) {
           if (line_.size() + in.size() > limits_.max_line) {
             line_too_long(line_.size() + in.size(), false, time);
             line_.clear();

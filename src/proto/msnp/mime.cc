@@ -98,8 +98,8 @@ bool split_mime(std::string_view payload, MimeMessage& out) {
   uint8_t seen = 0;
   size_t pos = 0;
   while (pos < payload.size()) {
-    const size_t lf = payload.find('\n', pos);
-    if (lf == std::string_view::npos) return false;
+    const size_t lf = swar::find(payload, pos, '\n');
+    if (lf == payload.size()) return false;
     std::string_view line = payload.substr(pos, lf - pos);
     if (line.empty() || line == "\r") {
       out.headers = payload.substr(0, pos);

@@ -4,6 +4,8 @@
 
 #include <string_view>
 
+#include "util/swar.h"
+
 namespace rcds::proto::msnp {
 
 struct MimeMessage {
@@ -35,15 +37,8 @@ std::string_view header_value(std::string_view block, std::string_view name);
 // "text/plain" from "text/plain; charset=UTF-8".
 std::string_view media_type(std::string_view content_type);
 
-// ASCII case-insensitive equality (header names, media types). Inline:
-// it runs per header line of every wanted message.
-inline bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
+// ASCII case-insensitive equality (header names, media types), a word at a
+// time: it runs on every wanted message's media type.
+inline bool iequals(std::string_view a, std::string_view b) { return swar::iequals(a, b); }
 
 }  // namespace rcds::proto::msnp
