@@ -361,6 +361,21 @@ void normalize_address_into(std::string_view raw, std::string& out) {
   lower_into(raw.substr(0, raw.find(';')), out);
 }
 
+bool is_normal_address(std::string_view raw) {
+  for (size_t i = 0; i < raw.size() && i < 4; ++i) {
+    if (raw[i] == ':') return false;
+  }
+  size_t i = 0;
+  for (; i + 8 <= raw.size(); i += 8) {
+    const uint64_t word = swar::load(raw.data() + i);
+    if (swar::lower(word) != word || swar::first_byte(word, ';') < 8) return false;
+  }
+  for (; i < raw.size(); ++i) {
+    if ((raw[i] >= 'A' && raw[i] <= 'Z') || raw[i] == ';') return false;
+  }
+  return true;
+}
+
 std::string normalize_address(std::string_view raw) {
   std::string out;
   normalize_address_into(raw, out);

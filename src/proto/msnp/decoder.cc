@@ -424,8 +424,16 @@ void MsnpDecoder::handle_msg(Direction direction, const Command& cmd, ByteView p
     }
     return;
   }
-  if (!c2s) normalize_address_into(cmd.param(0), relayed_sender_);
-  const std::string& sender = c2s ? owner_ : relayed_sender_;
+  // A relayed message names its sender; usually already in normal form,
+  // when the line's bytes serve as they are (valid during this call).
+  std::string_view sender = owner_;
+  if (!c2s) {
+    sender = cmd.param(0);
+    if (!is_normal_address(sender)) {
+      normalize_address_into(sender, relayed_sender_);
+      sender = relayed_sender_;
+    }
+  }
   if (handle_chunk(direction, sender, cmd, mime, payload.size(), time)) return;
   const std::string_view trid = c2s ? cmd.param(0) : std::string_view{};
   const char ack = !c2s ? 0 : cmd.param(1).size() == 1 ? cmd.param(1)[0] : '?';
@@ -460,9 +468,9 @@ void MsnpDecoder::handle_interop(Direction direction, const Command& cmd, ByteVi
                time, &interop);
 }
 
-void MsnpDecoder::dispatch_msg(Direction direction, const std::string& sender,
-                               std::string_view trid, char ack_mode, const MimeMessage& mime,
-                               uint64_t size, Timestamp time, const Interop* interop) {
+void MsnpDecoder::dispatch_msg(Direction direction, std::string_view sender, std::string_view trid,
+                               char ack_mode, const MimeMessage& mime, uint64_t size,
+                               Timestamp time, const Interop* interop) {
   const bool c2s = direction == Direction::kClientToServer;
   const std::string_view type = media_type(mime.content_type);
   // The switchboard roster minus `who`, or the interop message's one recipient.
@@ -491,7 +499,7 @@ void MsnpDecoder::dispatch_msg(Direction direction, const std::string& sender,
     emit(time, direction, message);
   } else if (iequals(type, "text/x-msmsgscontrol")) {
     const std::string_view user = header_value(mime.headers, "TypingUser");
-    std::string typist = user.empty() ? sender : normalize_address(user);
+    std::string typist = user.empty() ? std::string(sender) : normalize_address(user);
     if (c2s && owner_.empty() && !typist.empty() && type_ == ConnectionType::kSwitchboard) {
       // Picked up mid-stream without USR/ANS: the client names itself here.
       set_owner(typist);
@@ -516,7 +524,7 @@ void MsnpDecoder::dispatch_msg(Direction direction, const std::string& sender,
   }
 }
 
-void MsnpDecoder::handle_invite(const std::string& sender, std::string_view body, Timestamp time,
+void MsnpDecoder::handle_invite(std::string_view sender, std::string_view body, Timestamp time,
                                 Direction direction) {
   auto field = [&](std::string_view name) { return std::string(header_value(body, name)); };
   FileInvitation invite;

@@ -105,7 +105,7 @@ class MsnpDecoder final : public flow::StreamHandler {
   void handle_contacts(flow::Direction direction, const Command& cmd, ByteView payload,
                        Timestamp time);
   void handle_msg(flow::Direction direction, const Command& cmd, ByteView payload, Timestamp time);
-  void handle_invite(const std::string& sender, std::string_view body, Timestamp time,
+  void handle_invite(std::string_view sender, std::string_view body, Timestamp time,
                      flow::Direction direction);
   // decoder_files.cc: file content (§9, §10.2) and chunked messages (§8.5).
   struct FileOut;
@@ -129,35 +129,35 @@ class MsnpDecoder final : public flow::StreamHandler {
     std::string recipient;
     int network_id = 0;
   };
-  void dispatch_msg(flow::Direction direction, const std::string& sender, std::string_view trid,
+  void dispatch_msg(flow::Direction direction, std::string_view sender, std::string_view trid,
                     char ack_mode, const MimeMessage& mime, uint64_t size, Timestamp time,
                     const Interop* interop = nullptr);
   void handle_interop(flow::Direction direction, const Command& cmd, ByteView payload,
                       Timestamp time);
-  bool handle_chunk(flow::Direction direction, const std::string& sender, const Command& cmd,
+  bool handle_chunk(flow::Direction direction, std::string_view sender, const Command& cmd,
                     const MimeMessage& mime, uint64_t size, Timestamp time);
-  void handle_p2p(const std::string& sender, const MimeMessage& mime, Timestamp time,
+  void handle_p2p(std::string_view sender, const MimeMessage& mime, Timestamp time,
                   flow::Direction direction);
-  void handle_slp(const std::string& sender, std::string_view text, bool v2, Timestamp time,
+  void handle_slp(std::string_view sender, std::string_view text, bool v2, Timestamp time,
                   flow::Direction direction);
-  void join_slp(const std::string& sender, uint32_t key, bool v2, uint64_t offset, uint64_t total,
+  void join_slp(std::string_view sender, uint32_t key, bool v2, uint64_t offset, uint64_t total,
                 std::string_view data, Timestamp time, flow::Direction direction);
   // `file_hint`: flagged as file data; `object_hint`: flagged as MSN object
   // data (its purpose from the footer), "" otherwise.
-  void p2p_data(const std::string& sender, uint32_t session, bool v2, uint64_t where,
-                uint64_t total, bool file_hint, std::string_view object_hint, std::string_view data,
-                Timestamp time, flow::Direction direction);
+  void p2p_data(std::string_view sender, uint32_t session, bool v2, uint64_t where, uint64_t total,
+                bool file_hint, std::string_view object_hint, std::string_view data, Timestamp time,
+                flow::Direction direction);
   // transreq/transresp bodies (§9.3): the P2pTransport event and the nonce
   // noted in MsnpSession for the direct connection.
-  void handle_transport(const std::string& sender, std::string_view method, int status,
+  void handle_transport(std::string_view sender, std::string_view method, int status,
                         std::string_view call_id, std::string_view content_type,
                         std::string_view body, Timestamp time, flow::Direction direction);
   // A P2P v2 data packet whose transport sequence number was seen lately
   // from the same sender in the same direction: a retransmission.
-  bool v2_duplicate(const std::string& sender, uint32_t base_id, size_t length,
+  bool v2_duplicate(std::string_view sender, uint32_t base_id, size_t length,
                     flow::Direction direction);
   P2pFile* p2p_file(uint32_t session_id);
-  P2pFile& p2p_open(uint32_t session_id, std::string_view transport, const std::string& sender,
+  P2pFile& p2p_open(uint32_t session_id, std::string_view transport, std::string_view sender,
                     std::string name, uint64_t size, Timestamp time, flow::Direction direction);
   void note_msnftp_offer(const FileInvitation& invite, Timestamp time);
   void on_raw(flow::Direction direction, ByteView bytes, Timestamp time);
@@ -185,7 +185,7 @@ class MsnpDecoder final : public flow::StreamHandler {
   void handle_msnp21(flow::Direction direction, const Command& cmd, ByteView payload,
                      Timestamp time);
   // SDG Message-Type Data / Signal/P2P: P2P over the NS (msnp21.cc).
-  void handle_msnp21_p2p(flow::Direction direction, const std::string& sender,
+  void handle_msnp21_p2p(flow::Direction direction, std::string_view sender,
                          const std::vector<std::string_view>& recipients, std::string_view type,
                          std::string_view routing, std::string_view content, std::string_view body,
                          Timestamp time);
@@ -241,7 +241,7 @@ class MsnpDecoder final : public flow::StreamHandler {
   // What recipients_except() returns: refilled in place, so a message's
   // recipients cost no allocation once a chat is under way.
   std::vector<std::string_view> recipients_;
-  std::string relayed_sender_;  // a relayed MSG's sender, normalised (handle_msg)
+  std::string relayed_sender_;  // a relayed MSG's sender normalised, when it was not (handle_msg)
   std::vector<PendingCall> pending_calls_;
   // wants_content()'s answer, asked when owner_changes_ was content_owner_changes_
   // and the sink's content_generation() was content_generation_.

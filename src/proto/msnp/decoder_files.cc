@@ -232,7 +232,7 @@ MsnpDecoder::P2pFile* MsnpDecoder::p2p_file(uint32_t session_id) {
 }
 
 MsnpDecoder::P2pFile& MsnpDecoder::p2p_open(uint32_t session_id, std::string_view transport,
-                                            const std::string& sender, std::string name,
+                                            std::string_view sender, std::string name,
                                             uint64_t size, Timestamp time, Direction direction) {
   Transfers& t = transfers();
   if (P2pFile* existing = p2p_file(session_id)) {
@@ -251,15 +251,16 @@ MsnpDecoder::P2pFile& MsnpDecoder::p2p_open(uint32_t session_id, std::string_vie
     finish_file(t.p2p_files.front().file, "evicted", time, direction);
     t.p2p_files.erase(t.p2p_files.begin());
   }
-  t.p2p_files.push_back(P2pFile{session_id,
-                                FileAssembly(transport, std::to_string(session_id), sender,
-                                             std::move(name), size, true, limits_.files),
-                                0,
-                                {}});
+  t.p2p_files.push_back(
+      P2pFile{session_id,
+              FileAssembly(transport, std::to_string(session_id), std::string(sender),
+                           std::move(name), size, true, limits_.files),
+              0,
+              {}});
   return t.p2p_files.back();
 }
 
-void MsnpDecoder::handle_p2p(const std::string& sender, const MimeMessage& mime, Timestamp time,
+void MsnpDecoder::handle_p2p(std::string_view sender, const MimeMessage& mime, Timestamp time,
                              Direction direction) {
   Transfers& t = transfers();
   const std::string_view body = mime.body;
@@ -324,10 +325,10 @@ void MsnpDecoder::handle_p2p(const std::string& sender, const MimeMessage& mime,
   p2p_data(sender, h2.session_id, true, h2.remaining, 0, file, object, data, time, direction);
 }
 
-bool MsnpDecoder::v2_duplicate(const std::string& sender, uint32_t base_id, size_t length,
+bool MsnpDecoder::v2_duplicate(std::string_view sender, uint32_t base_id, size_t length,
                                Direction direction) {
   Transfers& t = transfers();
-  const size_t who = std::hash<std::string>{}(sender);
+  const size_t who = std::hash<std::string_view>{}(sender);
   const auto dir = static_cast<uint8_t>(flow::index_of(direction));
   for (const V2Seen& seen : t.v2_seen) {
     if (seen.used && seen.sender == who && seen.direction == dir && seen.base_id == base_id &&
@@ -340,7 +341,7 @@ bool MsnpDecoder::v2_duplicate(const std::string& sender, uint32_t base_id, size
   return false;
 }
 
-void MsnpDecoder::join_slp(const std::string& sender, uint32_t key, bool v2, uint64_t offset,
+void MsnpDecoder::join_slp(std::string_view sender, uint32_t key, bool v2, uint64_t offset,
                            uint64_t total, std::string_view data, Timestamp time,
                            Direction direction) {
   Transfers& t = transfers();
@@ -379,7 +380,7 @@ void MsnpDecoder::join_slp(const std::string& sender, uint32_t key, bool v2, uin
   handle_slp(sender, text, v2, time, direction);
 }
 
-void MsnpDecoder::handle_slp(const std::string& sender, std::string_view text, bool v2,
+void MsnpDecoder::handle_slp(std::string_view sender, std::string_view text, bool v2,
                              Timestamp time, Direction direction) {
   Transfers& t = transfers();
   SlpMessage slp;
@@ -464,7 +465,7 @@ void MsnpDecoder::handle_slp(const std::string& sender, std::string_view text, b
   emit(time, direction, std::move(signal));
 }
 
-void MsnpDecoder::handle_transport(const std::string& sender, std::string_view method, int status,
+void MsnpDecoder::handle_transport(std::string_view sender, std::string_view method, int status,
                                    std::string_view call_id, std::string_view content_type,
                                    std::string_view body, Timestamp time, Direction direction) {
   P2pTransport t;
@@ -510,7 +511,7 @@ void MsnpDecoder::handle_transport(const std::string& sender, std::string_view m
   emit(time, direction, std::move(t));
 }
 
-void MsnpDecoder::p2p_data(const std::string& sender, uint32_t session, bool v2, uint64_t where,
+void MsnpDecoder::p2p_data(std::string_view sender, uint32_t session, bool v2, uint64_t where,
                            uint64_t total, bool file_hint, std::string_view object_hint,
                            std::string_view data, Timestamp time, Direction direction) {
   P2pFile* f = p2p_file(session);
@@ -550,7 +551,7 @@ void MsnpDecoder::p2p_data(const std::string& sender, uint32_t session, bool v2,
 
 // --- chunked messages (§8.5) ---------------------------------------------------
 
-bool MsnpDecoder::handle_chunk(Direction direction, const std::string& sender, const Command& cmd,
+bool MsnpDecoder::handle_chunk(Direction direction, std::string_view sender, const Command& cmd,
                                const MimeMessage& mime, uint64_t size, Timestamp time) {
   const std::string_view id = mime.message_id;
   if (id.empty()) return false;

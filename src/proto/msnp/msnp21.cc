@@ -192,7 +192,7 @@ void MsnpDecoder::handle_msnp21(Direction direction, const Command& cmd, ByteVie
   // CustomEmoticon, ...: not decoded.
 }
 
-void MsnpDecoder::handle_msnp21_p2p(Direction direction, const std::string& sender,
+void MsnpDecoder::handle_msnp21_p2p(Direction direction, std::string_view sender,
                                     const std::vector<std::string_view>& recipients,
                                     std::string_view type, std::string_view routing,
                                     std::string_view content, std::string_view body,
