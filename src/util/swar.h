@@ -58,6 +58,25 @@ inline size_t find(std::string_view text, size_t pos, char byte) {
   return pos;
 }
 
+// Equality of `text`, case-folded, with `lower`, which is lower case
+// already (a constant name): only `text` is folded, a word at a time.
+inline bool equals_lower(std::string_view text, std::string_view lower) {
+  const size_t n = text.size();
+  if (n != lower.size()) return false;
+  if (n < 8) {
+    for (size_t i = 0; i < n; ++i) {
+      const char c = text[i];
+      if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c) != lower[i]) return false;
+    }
+    return true;
+  }
+  for (size_t i = 0; i + 8 < n; i += 8) {
+    if (swar::lower(load(text.data() + i)) != load(lower.data() + i)) return false;
+  }
+  // The last word, overlapping the one before.
+  return swar::lower(load(text.data() + n - 8)) == load(lower.data() + n - 8);
+}
+
 // ASCII case-insensitive equality, a word at a time.
 inline bool iequals(std::string_view a, std::string_view b) {
   const size_t n = a.size();

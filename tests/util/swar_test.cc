@@ -62,6 +62,9 @@ TEST(Swar, IequalsMatchesPerByteFolding) {
     for (size_t i = 0; i < a.size(); ++i)
       expected = expected && lower_byte(a[i]) == lower_byte(b[i]);
     EXPECT_EQ(swar::iequals(a, b), expected) << round;
+    std::string a_lower = a;
+    for (char& c : a_lower) c = lower_byte(c);
+    EXPECT_EQ(swar::equals_lower(b, a_lower), expected) << round;
     EXPECT_FALSE(swar::iequals(a, a + "x"));
   }
 }
