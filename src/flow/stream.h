@@ -6,6 +6,7 @@
 // interface with one on_data call per datagram and no gaps.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -44,6 +45,11 @@ struct StreamInfo {
 
 class StreamHandler {
  public:
+  // The flow layer prefetches this much of a handler, from its start, when
+  // a segment of the flow arrives, before it reassembles the segment: a
+  // handler with per-flow state keeps what every chunk reads there.
+  static constexpr size_t kPrefetchBytes = 256;
+
   virtual ~StreamHandler() = default;
   // `bytes` are valid only during the call.
   virtual void on_data(Direction direction, ByteView bytes, Timestamp time) = 0;

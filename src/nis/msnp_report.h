@@ -54,7 +54,11 @@ void print_msnp(std::FILE* out, const MsnpReport& report, bool json);
 class MsnpFactory final : public flow::StreamHandlerFactory {
  public:
   MsnpFactory(flow::StreamHandlerFactory& fallback, proto::msnp::MsnpEventSink& sink)
-      : fallback_(fallback), sink_(sink) {}
+      : fallback_(fallback), sink_(sink) {
+    // Grown on release() it would reallocate while thousands of chats end
+    // together, and each reallocation's malloc sweeps the freed fastbins.
+    spare_.reserve(kMaxSpare);
+  }
   MsnpFactory(const MsnpFactory&) = delete;
   MsnpFactory& operator=(const MsnpFactory&) = delete;
   ~MsnpFactory() override;

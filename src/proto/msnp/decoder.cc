@@ -6,6 +6,7 @@
 
 #include "proto/msnp/mime.h"
 #include "proto/msnp/slp.h"
+#include "util/prefetch.h"
 
 namespace rcds::proto::msnp {
 
@@ -18,7 +19,8 @@ MsnpDecoder::MsnpDecoder(const flow::StreamInfo& info, MsnpEventSink& sink, Msnp
       session_(session),
       limits_(limits),
       sides_{Side{*this, Direction::kClientToServer, limits.framer},
-             Side{*this, Direction::kServerToClient, limits.framer}} {
+             Side{*this, Direction::kServerToClient, limits.framer}},
+      roster_(limits.max_roster, limits.max_roster_text) {
   info_.protocol = {};  // views the registry; not needed after open
   // Picked up mid-stream: the first bytes may be the tail of a command.
   if (!info.saw_handshake) {
@@ -28,6 +30,10 @@ MsnpDecoder::MsnpDecoder(const flow::StreamInfo& info, MsnpEventSink& sink, Msnp
 
 void MsnpDecoder::on_data(Direction direction, ByteView bytes, Timestamp time) {
   Side& side = sides_[flow::index_of(direction)];
+  // The flow layer fetched the first lines (info_ to owner_); a message
+  // also reads its side's framer and the roster.
+  prefetch(&side, sizeof(side));
+  roster_.prefetch();
   if (side.raw) {
     on_raw(direction, bytes, time);
     return;
@@ -50,9 +56,9 @@ void MsnpDecoder::on_close(flow::CloseReason reason, Timestamp time) {
   if (session_ended_) return;
   const bool clean = reason == flow::CloseReason::kFin;
   if (type_ == ConnectionType::kSwitchboard && !owner_.empty()) {
-    roster_remove(owner_, owner_device_);
+    roster_.remove(owner_, owner_device_);
     emit(time, Direction::kClientToServer,
-         ParticipantLeft{owner_, "closed", roster_, owner_device_});
+         ParticipantLeft{owner_, "closed", roster_.accounts(), owner_device_});
   } else if (logged_in_) {
     logout(clean ? Logout::Reason::kConnectionClosed : Logout::Reason::kConnectionLost, time);
   }
@@ -185,8 +191,8 @@ void MsnpDecoder::handle_client(const Command& cmd, ByteView payload, Timestamp 
     if (type_ == ConnectionType::kSwitchboard) {
       session_ended_ = true;
       if (!owner_.empty()) {
-        roster_remove(owner_, owner_device_);
-        emit(time, dir, ParticipantLeft{owner_, "out", roster_, owner_device_});
+        roster_.remove(owner_, owner_device_);
+        emit(time, dir, ParticipantLeft{owner_, "out", roster_.accounts(), owner_device_});
       }
     } else {
       logout(Logout::Reason::kClientOut, time);
@@ -241,66 +247,13 @@ void MsnpDecoder::handle_server(const Command& cmd, ByteView payload, Timestamp 
   }
 }
 
-const MsnpDecoder::RosterEntry* MsnpDecoder::roster_add(std::string&& account,
-                                                        std::string&& device_id, Timestamp time) {
-  for (const RosterEntry& e : endpoints_) {
-    if (e.account == account && e.device_id == device_id) return &e;
-  }
-  if (endpoints_.size() >= limits_.max_roster) {
-    anomaly(MsnpAnomaly::kRosterFull, 0, time);
-    return nullptr;
-  }
-  if (endpoints_.empty()) {
-    // Most switchboards hold two members: one allocation each instead of
-    // growing 1, 2 (a third member grows it once).
-    endpoints_.reserve(2);
-    roster_.reserve(2);
-  }
-  endpoints_.push_back({std::move(account), std::move(device_id)});
-  roster_rebuild();  // push_back may have moved the strings roster_ views
-  return &endpoints_.back();
-}
-
-bool MsnpDecoder::roster_remove(const std::string& account, const std::string& device_id) {
-  // A BYE naming a bare account removes the account with all its endpoints;
-  // one naming an endpoint removes only it, and the account's bare entry
-  // (an MSNP18 server also announces the bare account) once no other
-  // endpoint of the account is left.
-  const size_t before = endpoints_.size();
-  auto gone = [&](const RosterEntry& e) {
-    return e.account == account && (device_id.empty() || e.device_id == device_id);
-  };
-  endpoints_.erase(std::remove_if(endpoints_.begin(), endpoints_.end(), gone), endpoints_.end());
-  if (!device_id.empty()) {
-    const bool other = std::any_of(endpoints_.begin(), endpoints_.end(), [&](const RosterEntry& e) {
-      return e.account == account && !e.device_id.empty();
-    });
-    if (!other) {
-      endpoints_.erase(std::remove_if(endpoints_.begin(), endpoints_.end(),
-                                      [&](const RosterEntry& e) { return e.account == account; }),
-                       endpoints_.end());
-    }
-  }
-  roster_rebuild();
-  return endpoints_.size() != before;
-}
-
-void MsnpDecoder::roster_rebuild() {
-  roster_.clear();
-  for (const RosterEntry& e : endpoints_) {
-    if (std::find(roster_.begin(), roster_.end(), e.account) == roster_.end()) {
-      roster_.push_back(e.account);
-    }
-  }
+void MsnpDecoder::roster_add(std::string_view account, std::string_view device_id, Timestamp time) {
+  if (!roster_.add(account, device_id)) anomaly(MsnpAnomaly::kRosterFull, 0, time);
 }
 
 AccountList MsnpDecoder::recipients_except(std::string_view sender) {
   if (sdg_recipients_ != nullptr) return *sdg_recipients_;  // MSNP21 P2P (msnp21.cc)
-  recipients_.clear();
-  for (const std::string_view member : roster_) {
-    if (member != sender) recipients_.push_back(member);
-  }
-  return recipients_;
+  return roster_.except(sender);
 }
 
 void MsnpDecoder::handle_switchboard_server(const Command& cmd, Timestamp time) {
@@ -317,11 +270,17 @@ void MsnpDecoder::handle_switchboard_server(const Command& cmd, Timestamp time) 
       account.address = std::move(attempt_account_);  // the request is answered
     }
     if (account.address.empty()) return;
-    // The request's ";{GUID}" when the answer names none (ANS OK never does).
-    if (account.device_id.empty() && (!named || account.address == attempt_account_)) {
-      account.device_id = attempt_device_;
-    }
+    // The request is answered. Its strings go with the event below, and
+    // their memory now: at the end of the chat it would be cold.
+    const std::string request_account = std::exchange(attempt_account_, {});
+    std::string request_device = std::exchange(attempt_device_, {});
+    const std::string cookie = std::exchange(sb_cookie_, {});
+    const std::string session_id = std::exchange(sb_session_, {});
     usr_trid_.clear();
+    // The request's ";{GUID}" when the answer names none (ANS OK never does).
+    if (account.device_id.empty() && (!named || account.address == request_account)) {
+      account.device_id = std::move(request_device);
+    }
     set_owner(std::move(account.address));
     owner_device_ = std::move(account.device_id);
     ParticipantJoined joined;
@@ -330,17 +289,17 @@ void MsnpDecoder::handle_switchboard_server(const Command& cmd, Timestamp time) 
     joined.account = owner_;
     joined.device_id = owner_device_;
     joined.friendly_name = friendly_name;
-    joined.cookie = sb_cookie_;
-    joined.session_id = sb_session_;
-    if (session_ != nullptr && !sb_cookie_.empty()) {
-      if (const auto* grant = session_->use_cookie(sb_cookie_, info_.flow_id)) {
+    joined.cookie = cookie;
+    joined.session_id = session_id;
+    if (session_ != nullptr && !cookie.empty()) {
+      if (const auto* grant = session_->use_cookie(cookie, info_.flow_id)) {
         joined.ns_flow_id = grant->ns_flow_id;
         joined.ns_client = grant->ns_client;
         if (joined.session_id.empty()) joined.session_id = grant->session_id;
       }
     }
-    roster_add(std::string(owner_), std::string(owner_device_), time);
-    joined.roster = roster_;
+    roster_add(owner_, owner_device_, time);
+    joined.roster = roster_.accounts();
     emit(time, dir, joined);
   } else if ((cmd.is("IRO") && cmd.count >= 5) || (cmd.is("JOI") && cmd.count >= 1)) {
     const bool iro = cmd.is("IRO");
@@ -349,19 +308,17 @@ void MsnpDecoder::handle_switchboard_server(const Command& cmd, Timestamp time) 
     ParticipantJoined joined;
     joined.how = iro ? ParticipantJoined::How::kAlreadyPresent : ParticipantJoined::How::kJoined;
     joined.friendly_name = friendly_name;
-    // The member's strings move into the roster; the event views them there.
-    const RosterEntry* member =
-        roster_add(std::move(account.address), std::move(account.device_id), time);
-    joined.account = member != nullptr ? member->account : account.address;
-    joined.device_id = member != nullptr ? member->device_id : account.device_id;
-    joined.roster = roster_;
+    roster_add(account.address, account.device_id, time);
+    joined.account = account.address;
+    joined.device_id = account.device_id;
+    joined.roster = roster_.accounts();
     emit(time, dir, joined);
   } else if (cmd.is("BYE") && cmd.count >= 1) {
     const Account account = normalize_account(cmd.params[0]);
-    roster_remove(account.address, account.device_id);
+    roster_.remove(account.address, account.device_id);
     emit(time, dir,
-         ParticipantLeft{account.address, cmd.param(1) == "1" ? "bye-idle" : "bye", roster_,
-                         account.device_id});
+         ParticipantLeft{account.address, cmd.param(1) == "1" ? "bye-idle" : "bye",
+                         roster_.accounts(), account.device_id});
   } else if (cmd.is("CAL") && cmd.count >= 3 && cmd.params[1] == "RINGING") {
     for (auto it = pending_calls_.begin(); it != pending_calls_.end(); ++it) {
       if (it->trid != cmd.params[0]) continue;
@@ -503,7 +460,7 @@ void MsnpDecoder::dispatch_msg(Direction direction, std::string_view sender, std
     if (c2s && owner_.empty() && !typist.empty() && type_ == ConnectionType::kSwitchboard) {
       // Picked up mid-stream without USR/ANS: the client names itself here.
       set_owner(typist);
-      roster_add(std::string(owner_), std::string(owner_device_), time);
+      roster_add(owner_, owner_device_, time);
     }
     Typing typing{typist, recipients(typist)};
     typing.network_id = network;

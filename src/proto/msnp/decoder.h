@@ -26,6 +26,7 @@
 #include "proto/msnp/file_transfer.h"
 #include "proto/msnp/framer.h"
 #include "proto/msnp/mime.h"
+#include "proto/msnp/roster.h"
 #include "proto/msnp/session.h"
 
 namespace rcds::proto::msnp {
@@ -38,8 +39,9 @@ flow::ProtocolSpec msnp_protocol_spec();
 
 struct DecoderLimits {
   FramerLimits framer;
-  size_t max_roster = 64;   // switchboard members tracked per connection
-  size_t max_pending = 16;  // outstanding CAL requests per connection
+  size_t max_roster = 64;              // switchboard endpoints tracked per connection
+  size_t max_roster_text = 16 * 1024;  // bytes of their accounts and device ids together
+  size_t max_pending = 16;             // outstanding CAL requests per connection
   FileAssemblyLimits files;
   size_t max_files = 8;        // P2P file sessions tracked per connection
   size_t max_slp_pending = 4;  // multi-chunk SLP messages being joined
@@ -66,15 +68,12 @@ class MsnpDecoder final : public flow::StreamHandler {
   ConnectionType type() const { return type_; }
   int version() const { return version_; }
   const std::string& owner() const { return owner_; }
-  // One switchboard endpoint: an account and, from MSNP16 (MPOP), the
-  // ";{GUID}" of the signed-in device ("" for a bare account).
-  struct RosterEntry {
-    std::string account;
-    std::string device_id;
-  };
   // Accounts with at least one endpoint in the switchboard, in order of arrival.
-  AccountList roster() const { return roster_; }
-  const std::vector<RosterEntry>& endpoints() const { return endpoints_; }
+  AccountList roster() const { return roster_.accounts(); }
+  // The switchboard's endpoints: an account and, from MSNP16 (MPOP), the
+  // ";{GUID}" of the signed-in device ("" for a bare account).
+  size_t endpoints() const { return roster_.endpoints(); }
+  Roster::Endpoint endpoint(size_t index) const { return roster_.endpoint(index); }
   uint32_t anomalies(MsnpAnomaly a) const { return anomalies_[static_cast<size_t>(a)]; }
   size_t buffered() const { return sides_[0].framer.buffered() + sides_[1].framer.buffered(); }
 
@@ -90,8 +89,8 @@ class MsnpDecoder final : public flow::StreamHandler {
 
     MsnpDecoder& decoder;
     flow::Direction direction;
-    Framer framer;
     bool raw = false;  // MSNFTP file blocks follow (after TFR): not framed
+    Framer framer;
   };
   struct PendingCall {
     std::string trid;
@@ -195,13 +194,10 @@ class MsnpDecoder final : public flow::StreamHandler {
     owner_ = std::move(account);
     ++owner_changes_;
   }
-  // The roster minus `sender`, in recipients_ (valid until the next call).
+  // The roster minus `sender` (valid until the next call or roster change).
   AccountList recipients_except(std::string_view sender);
-  // Adds an endpoint, its strings moved in; returns it, or the equal one
-  // already there; nullptr when the roster is full (the strings untouched).
-  const RosterEntry* roster_add(std::string&& account, std::string&& device_id, Timestamp time);
-  bool roster_remove(const std::string& account, const std::string& device_id);
-  void roster_rebuild();
+  // roster_.add(), and the kRosterFull anomaly when it is full.
+  void roster_add(std::string_view account, std::string_view device_id, Timestamp time);
   void anomaly(MsnpAnomaly kind, uint64_t bytes, Timestamp time,
                flow::Direction direction = flow::Direction::kClientToServer);
   void logout(Logout::Reason reason, Timestamp time);
@@ -214,40 +210,39 @@ class MsnpDecoder final : public flow::StreamHandler {
     sink_.on_event(event);
   }
 
+  // Members in order of use by a chat message (MSG on a switchboard), so
+  // the message path touches few of the object's cache lines: with 10k chats
+  // open at once, each message finds its connection cold (bench/README.md).
   flow::StreamInfo info_;
   MsnpEventSink& sink_;
   MsnpSession* session_;
   const DecoderLimits& limits_;
-  std::array<Side, 2> sides_;
-  std::array<uint32_t, static_cast<size_t>(MsnpAnomaly::kCount)> anomalies_{};  // saturating
-
   ConnectionType type_ = ConnectionType::kUnknown;
+  bool logged_in_ = false;
+  bool session_ended_ = false;  // OUT seen (either side)
   int version_ = 0;
+  uint32_t owner_changes_ = 0;  // set_owner() calls so far
+  // wants_content()'s answer, asked when owner_changes_ was content_owner_changes_
+  // and the sink's content_generation() was content_generation_.
+  std::optional<bool> content_;
+  uint32_t content_owner_changes_ = 0;
+  uint64_t content_generation_ = 0;
+  // While an SDG's P2P is handled: its recipients, which recipients_except()
+  // returns instead of the (switchboard-only) roster.
+  const std::vector<std::string_view>* sdg_recipients_ = nullptr;
   // Assigned only through set_owner(), which content_wanted() relies on.
   std::string owner_;
-  uint32_t owner_changes_ = 0;  // set_owner() calls so far
+  std::array<Side, 2> sides_;
+  Roster roster_;               // SB endpoints, stored inside the decoder for a few members
+  std::string relayed_sender_;  // a relayed MSG's sender normalised, when it was not (handle_msg)
+  std::array<uint32_t, static_cast<size_t>(MsnpAnomaly::kCount)> anomalies_{};  // saturating
   std::string auth_scheme_;
   std::string attempt_account_;         // USR ... I <account>
   std::string attempt_device_;          // SB USR/ANS request: the ";{GUID}" of the account
   std::string owner_device_;            // SB: the owner's own MPOP device id, "" if none
   std::string usr_trid_;                // TrID of the pending login / SB USR / ANS
   std::string sb_cookie_, sb_session_;  // presented by the SB USR/ANS
-  bool logged_in_ = false;
-  bool session_ended_ = false;          // OUT seen (either side)
-  std::vector<RosterEntry> endpoints_;  // SB roster per endpoint (bounded at max_roster)
-  // The accounts of endpoints_, each once: views of endpoints_' strings,
-  // rebuilt whenever endpoints_ changes (roster_rebuild()).
-  std::vector<std::string_view> roster_;
-  // What recipients_except() returns: refilled in place, so a message's
-  // recipients cost no allocation once a chat is under way.
-  std::vector<std::string_view> recipients_;
-  std::string relayed_sender_;  // a relayed MSG's sender normalised, when it was not (handle_msg)
   std::vector<PendingCall> pending_calls_;
-  // wants_content()'s answer, asked when owner_changes_ was content_owner_changes_
-  // and the sink's content_generation() was content_generation_.
-  std::optional<bool> content_;
-  uint32_t content_owner_changes_ = 0;
-  uint64_t content_generation_ = 0;
   struct MsnftpOffer {
     std::string cookie, name;  // Invitation-Cookie, Application-File
     uint64_t size = 0;         // Application-FileSize
@@ -313,9 +308,6 @@ class MsnpDecoder final : public flow::StreamHandler {
   }
   std::unique_ptr<NsState> ns_;
   std::unique_ptr<Transfers> transfers_;
-  // While an SDG's P2P is handled: its recipients, which recipients_except()
-  // returns instead of the (switchboard-only) roster.
-  const std::vector<std::string_view>* sdg_recipients_ = nullptr;
 };
 
 }  // namespace rcds::proto::msnp

@@ -89,15 +89,15 @@ class Framer {
   FramerClient& client_;
   FramerLimits limits_;
   State state_ = State::kLine;
-  std::string line_;     // incomplete line, or the command line waiting for its payload
-  std::string payload_;  // incomplete payload (kPayload)
-  uint64_t need_ = 0;    // payload bytes still to come (kPayload, kSkipPayload)
   bool resyncing_ = false;
   bool report_resync_ = false;  // report the resync even when nothing was skipped
-  uint64_t skipped_ = 0;        // bytes skipped while resynchronising
   bool long_line_ = false;      // inside an overlong line not yet reported
-  uint64_t long_line_bytes_ = 0;
+  uint64_t need_ = 0;           // payload bytes still to come (kPayload, kSkipPayload)
   uint64_t lines_ = 0;
+  std::string line_;      // incomplete line, or the command line waiting for its payload
+  std::string payload_;   // incomplete payload (kPayload)
+  uint64_t skipped_ = 0;  // bytes skipped while resynchronising
+  uint64_t long_line_bytes_ = 0;
 };
 
 }  // namespace rcds::proto::msnp

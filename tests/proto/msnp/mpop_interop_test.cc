@@ -112,7 +112,7 @@ TEST(MsnpMpop, RosterBoundCountsEndpoints) {
          s2c(line("JOI alice@example.com;" + kC + " Alice")),
          s2c(line("JOI alice@example.com Alice"))},
         Chunking::kWhole);
-  EXPECT_EQ(decoder.endpoints().size(), 3u);
+  EXPECT_EQ(decoder.endpoints(), 3u);
   EXPECT_EQ(list(decoder.roster()), "bob@example.net,alice@example.com");
   EXPECT_EQ(decoder.anomalies(MsnpAnomaly::kRosterFull), 1u);
 }
