@@ -200,14 +200,15 @@ void MsnpDecoder::handle_client(const Command& cmd, ByteView payload, Timestamp 
   } else if (type_ == ConnectionType::kSwitchboard) {
     if ((cmd.is("USR") && cmd.count >= 3) || (cmd.is("ANS") && cmd.count >= 4)) {
       // USR trid account[;{GUID}] cookie / ANS trid account[;{GUID}] cookie sid
-      usr_trid_ = cmd.params[0];
       Account account = normalize_account(cmd.params[1]);
-      attempt_account_ = std::move(account.address);
-      attempt_device_ = std::move(account.device_id);
-      sb_cookie_ = cmd.params[2];
+      Request& r = request();
+      r.trid = cmd.params[0];
+      r.account = std::move(account.address);
+      r.device_id = std::move(account.device_id);
+      r.cookie = cmd.params[2];
     }
     if (cmd.is("ANS") && cmd.count >= 4) {
-      sb_session_ = cmd.params[3];
+      request().session_id = cmd.params[3];
     } else if (cmd.is("CAL") && cmd.count >= 2) {
       if (pending_calls_.size() >= limits_.max_pending) {
         pending_calls_.erase(pending_calls_.begin());
@@ -266,20 +267,20 @@ void MsnpDecoder::handle_switchboard_server(const Command& cmd, Timestamp time) 
     if (named) {
       account = normalize_account(cmd.params[2]);
       friendly_name = url_decode(cmd.param(3));
-    } else {
-      account.address = std::move(attempt_account_);  // the request is answered
+    } else if (request_ != nullptr) {
+      account.address = std::move(request_->account);
     }
     if (account.address.empty()) return;
     // The request is answered. Its strings go with the event below, and
-    // their memory now: at the end of the chat it would be cold.
-    const std::string request_account = std::exchange(attempt_account_, {});
-    std::string request_device = std::exchange(attempt_device_, {});
-    const std::string cookie = std::exchange(sb_cookie_, {});
-    const std::string session_id = std::exchange(sb_session_, {});
-    usr_trid_.clear();
+    // their memory with this scope: at the end of the chat it would be cold.
+    Request asked;
+    if (request_ != nullptr) {
+      asked = std::move(*request_);
+      request_.reset();
+    }
     // The request's ";{GUID}" when the answer names none (ANS OK never does).
-    if (account.device_id.empty() && (!named || account.address == request_account)) {
-      account.device_id = std::move(request_device);
+    if (account.device_id.empty() && (!named || account.address == asked.account)) {
+      account.device_id = std::move(asked.device_id);
     }
     set_owner(std::move(account.address));
     owner_device_ = std::move(account.device_id);
@@ -289,10 +290,10 @@ void MsnpDecoder::handle_switchboard_server(const Command& cmd, Timestamp time) 
     joined.account = owner_;
     joined.device_id = owner_device_;
     joined.friendly_name = friendly_name;
-    joined.cookie = cookie;
-    joined.session_id = session_id;
-    if (session_ != nullptr && !cookie.empty()) {
-      if (const auto* grant = session_->use_cookie(cookie, info_.flow_id)) {
+    joined.cookie = asked.cookie;
+    joined.session_id = asked.session_id;
+    if (session_ != nullptr && !asked.cookie.empty()) {
+      if (const auto* grant = session_->use_cookie(asked.cookie, info_.flow_id)) {
         joined.ns_flow_id = grant->ns_flow_id;
         joined.ns_client = grant->ns_client;
         if (joined.session_id.empty()) joined.session_id = grant->session_id;
@@ -345,12 +346,12 @@ void MsnpDecoder::handle_error(const Command& cmd, Timestamp time) {
     pending_calls_.erase(it);
     return;
   }
-  if (!usr_trid_.empty() && trid == usr_trid_ && !logged_in_) {
+  if (request_ != nullptr && !request_->trid.empty() && trid == request_->trid && !logged_in_) {
     LoginResult result;
-    result.account = attempt_account_;
-    result.auth_scheme = auth_scheme_;
+    result.account = request_->account;
+    result.auth_scheme = request_->auth_scheme;
     result.error_code = code;
-    usr_trid_.clear();
+    request_->trid.clear();
     emit(time, Direction::kServerToClient, std::move(result));
     return;
   }
@@ -384,11 +385,12 @@ void MsnpDecoder::handle_msg(Direction direction, const Command& cmd, ByteView p
   // A relayed message names its sender; usually already in normal form,
   // when the line's bytes serve as they are (valid during this call).
   std::string_view sender = owner_;
+  std::string normalized;
   if (!c2s) {
     sender = cmd.param(0);
     if (!is_normal_address(sender)) {
-      normalize_address_into(sender, relayed_sender_);
-      sender = relayed_sender_;
+      normalize_address_into(sender, normalized);
+      sender = normalized;
     }
   }
   if (handle_chunk(direction, sender, cmd, mime, payload.size(), time)) return;

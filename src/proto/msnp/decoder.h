@@ -80,7 +80,7 @@ class MsnpDecoder final : public flow::StreamHandler {
  private:
   // Adapts one direction's framer callbacks to the decoder.
   struct Side final : FramerClient {
-    Side(MsnpDecoder& d, flow::Direction dir, FramerLimits limits)
+    Side(MsnpDecoder& d, flow::Direction dir, const FramerLimits& limits)
         : decoder(d), direction(dir), framer(*this, limits) {}
     PayloadPlan plan_payload(const Command& cmd) override;
     void on_command(const Command& cmd, ByteView payload, Timestamp time) override;
@@ -233,15 +233,29 @@ class MsnpDecoder final : public flow::StreamHandler {
   // Assigned only through set_owner(), which content_wanted() relies on.
   std::string owner_;
   std::array<Side, 2> sides_;
-  Roster roster_;               // SB endpoints, stored inside the decoder for a few members
-  std::string relayed_sender_;  // a relayed MSG's sender normalised, when it was not (handle_msg)
+  Roster roster_;  // SB endpoints, stored inside the decoder for a few members
   std::array<uint32_t, static_cast<size_t>(MsnpAnomaly::kCount)> anomalies_{};  // saturating
-  std::string auth_scheme_;
-  std::string attempt_account_;         // USR ... I <account>
-  std::string attempt_device_;          // SB USR/ANS request: the ";{GUID}" of the account
-  std::string owner_device_;            // SB: the owner's own MPOP device id, "" if none
-  std::string usr_trid_;                // TrID of the pending login / SB USR / ANS
-  std::string sb_cookie_, sb_session_;  // presented by the SB USR/ANS
+  std::string owner_device_;  // SB: the owner's own MPOP device id, "" if none
+  // A login (NS USR) or a switchboard entry (SB USR/ANS) until it is
+  // answered: what the answer, or an error, reports. Behind a pointer, and
+  // gone with the answer: a chat needs it for its first exchange only.
+  struct Request {
+    std::string trid;
+    std::string auth_scheme;  // NS: USR trid scheme I account
+    std::string account;      // normal form
+    std::string device_id;    // SB: the account's ";{GUID}", if any
+    std::string cookie;       // SB: USR/ANS
+    std::string session_id;   // SB: ANS
+  };
+  Request& request() {
+    if (!request_) request_ = std::make_unique<Request>();
+    return *request_;
+  }
+  // The account of the pending request, "" when none.
+  std::string_view requested_account() const {
+    return request_ ? std::string_view(request_->account) : std::string_view{};
+  }
+  std::unique_ptr<Request> request_;
   std::vector<PendingCall> pending_calls_;
   struct MsnftpOffer {
     std::string cookie, name;  // Invitation-Cookie, Application-File

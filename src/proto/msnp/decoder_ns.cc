@@ -61,14 +61,15 @@ void MsnpDecoder::handle_contacts(Direction direction, const Command& cmd, ByteV
     ns().client_version = cmd.params[6];
   } else if (cmd.is("USR")) {
     if (c2s && cmd.count >= 4 && cmd.params[2] == "I") {
-      usr_trid_ = p0;
-      auth_scheme_ = p1;
-      attempt_account_ = normalize_address(cmd.params[3]);
+      Request& r = request();
+      r.trid = p0;
+      r.auth_scheme = p1;
+      r.account = normalize_address(cmd.params[3]);
       emit(time, direction,
-           LoginAttempt{attempt_account_, auth_scheme_, ns().offered_versions, ns().client_name,
+           LoginAttempt{r.account, r.auth_scheme, ns().offered_versions, ns().client_name,
                         ns().client_version, ns().os, ns().locale});
     } else if (c2s && cmd.count >= 2) {
-      usr_trid_ = p0;  // a later USR of the same login (S stage) or SHA A
+      request().trid = p0;  // a later USR of the same login (S stage) or SHA A
     } else if (!c2s && p1 == "OK" && cmd.count >= 3 && !logged_in_) {
       LoginResult result;
       result.success = true;
@@ -78,10 +79,10 @@ void MsnpDecoder::handle_contacts(Direction direction, const Command& cmd, ByteV
       if (!fourth.empty() && (version_ != 0 ? version_ < 10 : !all_digits(fourth))) {
         result.friendly_name = url_decode(fourth);
       }
-      result.auth_scheme = auth_scheme_;
+      if (request_ != nullptr) result.auth_scheme = request_->auth_scheme;
       set_owner(result.account);
       logged_in_ = true;
-      usr_trid_.clear();
+      request_.reset();  // answered
       if (session_ != nullptr &&
           !session_->note_login(owner_, info_.key.source, info_.flow_id, time)) {
         anomaly(MsnpAnomaly::kSessionTableFull, 0, time);
@@ -92,9 +93,10 @@ void MsnpDecoder::handle_contacts(Direction direction, const Command& cmd, ByteV
     if (p1 == "NS") {
       type_ = ConnectionType::kDispatch;
       emit(time, direction,
-           Redirect{owner_.empty() ? attempt_account_ : owner_, std::string(cmd.params[2])});
+           Redirect{std::string(owner_.empty() ? requested_account() : owner_),
+                    std::string(cmd.params[2])});
     } else if (p1 == "SB" && cmd.count >= 5) {
-      SwitchboardReferral referral{owner_.empty() ? attempt_account_ : owner_,
+      SwitchboardReferral referral{std::string(owner_.empty() ? requested_account() : owner_),
                                    std::string(cmd.params[2]), std::string(cmd.params[4])};
       if (session_ != nullptr) {
         MsnpSession::CookieGrant grant;

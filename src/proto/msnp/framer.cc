@@ -6,6 +6,13 @@
 
 namespace rcds::proto::msnp {
 
+namespace {
+// Frees a buffer's heap memory once it holds nothing.
+void release_if_empty(std::string& buffer) {
+  if (buffer.empty() && buffer.capacity() > std::string().capacity()) std::string().swap(buffer);
+}
+}  // namespace
+
 std::string_view name_of(MsnpAnomaly anomaly) {
   switch (anomaly) {
     case MsnpAnomaly::kLineTooLong:
@@ -150,6 +157,11 @@ void Framer::feed(ByteView data, Timestamp time) {
       }
     }
   }
+  // What this chunk emptied goes back now: a connection between commands
+  // then holds no buffer (idle connections are most of them), and a chat
+  // does not free its buffers cold when it ends.
+  release_if_empty(line_);
+  release_if_empty(payload_);
 }
 
 void Framer::handle_line(std::string_view line, std::string_view& rest, Timestamp time) {

@@ -60,11 +60,15 @@ struct FramerLimits {
   size_t max_line = 8 * 1024;
   uint64_t max_payload = 256 * 1024;
 };
+inline constexpr FramerLimits kDefaultFramerLimits{};
 
 class Framer {
  public:
-  explicit Framer(FramerClient& client, FramerLimits limits = {})
+  // `limits` is referenced, not copied (a decoder has two framers): it
+  // must outlive the framer.
+  explicit Framer(FramerClient& client, const FramerLimits& limits = kDefaultFramerLimits)
       : client_(client), limits_(limits) {}
+  Framer(FramerClient& client, const FramerLimits&& limits) = delete;
 
   void feed(ByteView data, Timestamp time);
   // `length` bytes are missing before the next feed(). A gap inside a
@@ -87,7 +91,7 @@ class Framer {
   void enter_resync(bool report);
 
   FramerClient& client_;
-  FramerLimits limits_;
+  const FramerLimits& limits_;
   State state_ = State::kLine;
   bool resyncing_ = false;
   bool report_resync_ = false;  // report the resync even when nothing was skipped

@@ -7,10 +7,9 @@ namespace rcds::proto::msnp {
 
 namespace {
 
-// Sizes that hold a two-member switchboard, accounts with device ids
-// included, in one go: growing from empty would leave a copy of each
-// smaller size behind in the (monotonic) buffer.
-constexpr size_t kTypicalText = 160;
+// Sizes that hold a two-member switchboard in one go: growing from empty
+// would leave a copy of each smaller size behind in the (monotonic) buffer.
+constexpr size_t kTypicalText = 64;
 constexpr size_t kTypicalEndpoints = 2;
 
 }  // namespace
@@ -29,9 +28,8 @@ std::optional<Roster::Endpoint> Roster::add(std::string_view account, std::strin
     if (e.account == account && e.device_id == device_id) return e;
   }
   const size_t bytes = account.size() + device_id.size();
-  if (slots_.size() >= max_endpoints_ || bytes > max_text_ - std::min(max_text_, text_.size())) {
-    return std::nullopt;
-  }
+  const size_t room = max_text_ - std::min<size_t>(max_text_, text_.size());
+  if (slots_.size() >= max_endpoints_ || bytes > room) return std::nullopt;
   if (slots_.empty()) {
     views_.reserve(2 * kTypicalEndpoints);  // first: at the start of inline_, by accounts_
     slots_.reserve(kTypicalEndpoints);

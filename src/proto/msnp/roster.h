@@ -14,6 +14,7 @@
 // except()'s result also until the next except().
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -38,7 +39,8 @@ class Roster {
   // At most `max_endpoints` endpoints are kept, and `max_text` bytes of
   // their strings together: what a roster can take from the heap is bounded.
   Roster(size_t max_endpoints, size_t max_text)
-      : max_endpoints_(max_endpoints), max_text_(max_text) {}
+      : max_endpoints_(static_cast<uint32_t>(std::min<size_t>(max_endpoints, UINT32_MAX))),
+        max_text_(static_cast<uint32_t>(std::min<size_t>(max_text, UINT32_MAX))) {}
   Roster(const Roster&) = delete;
   Roster& operator=(const Roster&) = delete;
 
@@ -78,8 +80,8 @@ class Roster {
   void erase_if(Gone gone);
   void rebuild_views();
 
-  size_t max_endpoints_;
-  size_t max_text_;
+  uint32_t max_endpoints_;
+  uint32_t max_text_;
   // Never gives memory back before the roster goes: the containers below
   // only ever grow to their largest size, which the bounds above limit.
   // Declared before them, so it outlives them.
@@ -91,8 +93,10 @@ class Roster {
   size_t accounts_ = 0;  // views_[0, accounts_) are the accounts
   // The accounts, then as many places for except()'s result.
   std::pmr::vector<std::string_view> views_{&memory_};
-  // Room for two members with device ids: their views, slots and strings.
-  std::array<std::byte, 256> inline_;
+  // Room for two members without device ids (MPOP's spill): their views,
+  // slots and strings. Sized so the decoder stays under 1000 bytes, which
+  // glibc serves from its small bins (bench/README.md, decoder cost).
+  std::array<std::byte, 160> inline_;
 };
 
 }  // namespace rcds::proto::msnp
