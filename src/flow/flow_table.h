@@ -8,6 +8,7 @@
 
 #include "flow/flow.h"
 #include "flow/memory_budget.h"
+#include "util/prefetch.h"
 
 namespace rcds::flow {
 
@@ -34,12 +35,18 @@ class FlowTable {
 
   // Hints only: they touch nothing and may prefetch the wrong flow after a
   // collision, which costs nothing but the hint.
-  void prefetch_slot(uint64_t hash) const { __builtin_prefetch(&slots_[hash & mask_]); }
+  void prefetch_slot(uint64_t hash) const { prefetch_line(&slots_[hash & mask_]); }
   void prefetch_flow(uint64_t hash) const {
     const Flow* flow = slots_[hash & mask_].flow;
-    if (flow != nullptr) {
-      __builtin_prefetch(flow);
-      __builtin_prefetch(reinterpret_cast<const char*>(flow) + 64);
+    if (flow != nullptr) prefetch(flow, 2 * kCacheLine);
+  }
+  // The first lines of the handler of the flow prefetch_flow() fetched
+  // (flows, once allocated, stay readable, so a stale slot reads a wrong
+  // flow, not freed memory).
+  void prefetch_handler(uint64_t hash) const {
+    const Slot& slot = slots_[hash & mask_];
+    if (slot.flow != nullptr && slot.hash == hash && slot.flow->detect == DetectState::kClaimed) {
+      prefetch(slot.flow->handler, StreamHandler::kPrefetchBytes);
     }
   }
 

@@ -1,7 +1,5 @@
 #include "flow/flow_tracker.h"
 
-#include "util/prefetch.h"
-
 namespace rcds::flow {
 namespace {
 constexpr int64_t kExpiryInterval = kNanosPerSecond;
@@ -133,9 +131,6 @@ void FlowTracker::process_udp(const net::Packet& packet, uint64_t hash) {
     if (flow == nullptr) return;
     direction = reply ? Direction::kServerToClient : Direction::kClientToServer;
   }
-  if (flow->detect == DetectState::kClaimed && !packet.payload.empty()) {
-    prefetch(flow->handler, StreamHandler::kPrefetchBytes);  // cold while others took turns
-  }
   const size_t d = index_of(direction);
   ++flow->packets[d];
   flow->payload_bytes[d] += packet.payload.size();
@@ -183,9 +178,6 @@ void FlowTracker::process_tcp(const net::Packet& packet, uint64_t hash) {
         !syn ? TcpState::kEstablished : (ack ? TcpState::kSynReceived : TcpState::kSynSent);
   }
 
-  if (flow->detect == DetectState::kClaimed && !packet.payload.empty()) {
-    prefetch(flow->handler, StreamHandler::kPrefetchBytes);  // cold while others took turns
-  }
   const size_t d = index_of(direction);
   ++flow->packets[d];
   flow->payload_bytes[d] += packet.payload.size();

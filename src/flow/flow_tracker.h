@@ -54,6 +54,7 @@ class FlowTracker {
   // slot, then (a step later, once the slot is cached) its flow.
   void prefetch_slot(uint64_t hash) const { table_.prefetch_slot(hash); }
   void prefetch_flow(uint64_t hash) const { table_.prefetch_flow(hash); }
+  void prefetch_handler(uint64_t hash) const { table_.prefetch_handler(hash); }
   // The same as process(packet) with the packet's hash_of() already known.
   void process(const net::Packet& packet, uint64_t hash);
   // Closes flows idle for longer than their timeout at `now`.

@@ -45,9 +45,9 @@ struct StreamInfo {
 
 class StreamHandler {
  public:
-  // The flow layer prefetches this much of a handler, from its start, when
-  // a segment of the flow arrives, before it reassembles the segment: a
-  // handler with per-flow state keeps what every chunk reads there.
+  // With many flows the sensor prefetches this much of a handler, from its
+  // start, a packet before it processes a packet of the flow: a handler with
+  // per-flow state keeps what every chunk reads there.
   static constexpr size_t kPrefetchBytes = 256;
 
   virtual ~StreamHandler() = default;

@@ -85,7 +85,7 @@ class Roster {
   // Never gives memory back before the roster goes: the containers below
   // only ever grow to their largest size, which the bounds above limit.
   // Declared before them, so it outlives them.
-  std::pmr::monotonic_buffer_resource memory_{inline_.data(), inline_.size()};
+  std::pmr::monotonic_buffer_resource memory_{&inline_, sizeof(inline_)};
   std::pmr::string text_{&memory_};
   std::pmr::vector<Slot> slots_{&memory_};
   // What except() reads is together: the count, the views' header and (at
