@@ -61,7 +61,8 @@ class Roster {
   // The lines except() reads: the count and views' header, the views and
   // the first strings.
   void prefetch() const {
-    rcds::prefetch(&accounts_, sizeof(accounts_) + sizeof(views_));
+    prefetch_line(&accounts_);
+    prefetch_line(&views_);
     rcds::prefetch(inline_.data(), 2 * kCacheLine);
   }
   Endpoint endpoint(size_t index) const;
