@@ -51,7 +51,8 @@ class FlowTracker {
     return symmetric_hash(packet.flow_key());
   }
   // Cache hints for a packet that will be processed soon: first its table
-  // slot, then (a step later, once the slot is cached) its flow.
+  // slot, then (a step later, once the slot is cached) its flow, then (once
+  // the flow is) the first lines of the flow's handler.
   void prefetch_slot(uint64_t hash) const { table_.prefetch_slot(hash); }
   void prefetch_flow(uint64_t hash) const { table_.prefetch_flow(hash); }
   void prefetch_handler(uint64_t hash) const { table_.prefetch_handler(hash); }

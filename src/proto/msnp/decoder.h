@@ -73,7 +73,6 @@ class MsnpDecoder final : public flow::StreamHandler {
   // The switchboard's endpoints: an account and, from MSNP16 (MPOP), the
   // ";{GUID}" of the signed-in device ("" for a bare account).
   size_t endpoints() const { return roster_.endpoints(); }
-  Roster::Endpoint endpoint(size_t index) const { return roster_.endpoint(index); }
   uint32_t anomalies(MsnpAnomaly a) const { return anomalies_[static_cast<size_t>(a)]; }
   size_t buffered() const { return sides_[0].framer.buffered() + sides_[1].framer.buffered(); }
 
