@@ -293,23 +293,31 @@ bool plausible_command(const Command& cmd, flow::Direction direction, Connection
 }
 
 std::string url_decode(std::string_view text) {
+  std::string out;
+  const std::string_view decoded = url_decode(text, out);
+  if (decoded.data() != out.data()) out.assign(decoded);
+  return out;
+}
+
+std::string_view url_decode(std::string_view text, std::string& scratch) {
+  if (text.find('%') == std::string_view::npos) return text;
   auto hex = [](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
   };
-  std::string out;
-  out.reserve(text.size());
+  scratch.clear();
+  scratch.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
+      scratch.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
       i += 2;
     } else {
-      out.push_back(text[i]);
+      scratch.push_back(text[i]);
     }
   }
-  return out;
+  return scratch;
 }
 
 namespace {
@@ -328,6 +336,18 @@ void lower_into(std::string_view in, std::string& out) {
     p[i] = static_cast<char>(p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i]);
 }
 
+bool has_upper(std::string_view text) {
+  size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    const uint64_t word = swar::load(text.data() + i);
+    if (swar::lower(word) != word) return true;
+  }
+  for (; i < text.size(); ++i) {
+    if (text[i] >= 'A' && text[i] <= 'Z') return true;
+  }
+  return false;
+}
+
 // Splits "N:" off the front; returns the network id or 0. The colon of a
 // prefix is within the first four bytes: no need to search the address.
 int strip_network(std::string_view& raw) {
@@ -341,18 +361,32 @@ int strip_network(std::string_view& raw) {
 }
 }  // namespace
 
-Account normalize_account(std::string_view raw) {
-  Account account;
+AccountRef split_account(std::string_view raw, std::string& scratch) {
+  AccountRef account;
   account.network_id = strip_network(raw);
   const size_t semi = raw.find(';');
   if (semi != std::string_view::npos) {
     std::string_view suffix = raw.substr(semi + 1);
     // MSNP21 writes ";epid={GUID}", MSNP16-18 ";{GUID}".
     if (suffix.substr(0, 5) == "epid=") suffix.remove_prefix(5);
-    account.device_id = std::string(suffix);
+    account.device_id = suffix;
     raw = raw.substr(0, semi);
   }
-  lower_into(raw, account.address);
+  if (has_upper(raw)) {
+    lower_into(raw, scratch);
+    account.address = scratch;
+  } else {
+    account.address = raw;
+  }
+  return account;
+}
+
+Account normalize_account(std::string_view raw) {
+  Account account;
+  const AccountRef parts = split_account(raw, account.address);
+  if (parts.address.data() != account.address.data()) account.address.assign(parts.address);
+  account.device_id = std::string(parts.device_id);
+  account.network_id = parts.network_id;
   return account;
 }
 
@@ -365,15 +399,7 @@ bool is_normal_address(std::string_view raw) {
   for (size_t i = 0; i < raw.size() && i < 4; ++i) {
     if (raw[i] == ':') return false;
   }
-  size_t i = 0;
-  for (; i + 8 <= raw.size(); i += 8) {
-    const uint64_t word = swar::load(raw.data() + i);
-    if (swar::lower(word) != word || swar::first_byte(word, ';') < 8) return false;
-  }
-  for (; i < raw.size(); ++i) {
-    if ((raw[i] >= 'A' && raw[i] <= 'Z') || raw[i] == ';') return false;
-  }
-  return true;
+  return raw.find(';') == std::string_view::npos && !has_upper(raw);
 }
 
 std::string normalize_address(std::string_view raw) {

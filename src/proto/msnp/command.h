@@ -75,6 +75,9 @@ bool known_command(std::string_view name);
 // Decodes %XX escapes (friendly names, group names, §2). Malformed escapes
 // are kept as written; the result is the raw UTF-8 bytes.
 std::string url_decode(std::string_view text);
+// The same as a view: `text` itself when it has no escape (no copy), else
+// the decoded bytes in `scratch`.
+std::string_view url_decode(std::string_view text, std::string& scratch);
 
 // An account as written on the wire, split per MSNP.md §2.3.
 struct Account {
@@ -83,6 +86,16 @@ struct Account {
   int network_id = 0;     // N of an "N:account" prefix (1 = Windows Live), 0 = none
 };
 Account normalize_account(std::string_view raw);
+// The same parts as views, for an account used during one call (a member
+// joining or leaving): `address` is `raw`'s own bytes when they are already
+// lower case (the usual case, no copy), else the lower-cased copy in
+// `scratch`; `device_id` is a view of `raw`.
+struct AccountRef {
+  std::string_view address;
+  std::string_view device_id;
+  int network_id = 0;
+};
+AccountRef split_account(std::string_view raw, std::string& scratch);
 // Only the lower-cased address (the common case: no need for the other parts).
 std::string normalize_address(std::string_view raw);
 // The same into `out`, reusing its buffer (per-message senders).

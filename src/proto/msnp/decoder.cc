@@ -24,7 +24,7 @@ MsnpDecoder::MsnpDecoder(const flow::StreamInfo& info, MsnpEventSink& sink, Msnp
   info_.protocol = {};  // views the registry; not needed after open
   // Picked up mid-stream: the first bytes may be the tail of a command.
   if (!info.saw_handshake) {
-    for (Side& side : sides_) side.framer.start_resync();
+    for (Side& side : sides_) side.start_resync();
   }
 }
 
@@ -38,7 +38,7 @@ void MsnpDecoder::on_data(Direction direction, ByteView bytes, Timestamp time) {
     on_raw(direction, bytes, time);
     return;
   }
-  side.framer.feed(bytes, time);
+  side.feed(bytes, time);
 }
 
 void MsnpDecoder::on_gap(Direction direction, uint64_t length, Timestamp time) {
@@ -47,7 +47,7 @@ void MsnpDecoder::on_gap(Direction direction, uint64_t length, Timestamp time) {
   if (side.raw) {
     raw_gap(length, time, direction);
   } else {
-    side.framer.on_gap(length, time);
+    side.on_gap(length, time);
   }
 }
 
@@ -89,9 +89,40 @@ bool MsnpDecoder::content_wanted() {
   return *content_;
 }
 
+// --- the pending request -----------------------------------------------------
+
+std::string_view MsnpDecoder::Request::get(Field field) const {
+  const size_t begin = field == 0 ? 0 : ends_[field - 1];
+  return std::string_view(text_).substr(begin, ends_[field] - begin);
+}
+
+void MsnpDecoder::Request::set(Field field, std::string_view value) {
+  value = value.substr(0, kMaxField);
+  const size_t begin = field == 0 ? 0 : ends_[field - 1];
+  const size_t old_size = ends_[field] - begin;
+  text_.replace(begin, old_size, value);
+  for (size_t i = field; i < kFields; ++i) {
+    ends_[i] = static_cast<uint16_t>(ends_[i] - old_size + value.size());
+  }
+}
+
+void MsnpDecoder::Request::assign(std::initializer_list<std::string_view> values) {
+  size_t size = 0;
+  for (std::string_view value : values) size += std::min(value.size(), kMaxField);
+  text_.clear();
+  text_.reserve(size);
+  size_t field = 0;
+  for (std::string_view value : values) {
+    if (field == kFields) break;
+    text_.append(value.substr(0, kMaxField));
+    ends_[field++] = static_cast<uint16_t>(text_.size());
+  }
+  for (; field < kFields; ++field) ends_[field] = static_cast<uint16_t>(text_.size());
+}
+
 // --- framer callbacks -------------------------------------------------------
 
-FramerClient::PayloadPlan MsnpDecoder::Side::plan_payload(const Command& cmd) {
+PayloadPlan MsnpDecoder::Side::plan_payload(const Command& cmd) {
   PayloadPlan plan;
   plan.has_payload = payload_length(cmd, direction, decoder.type_, decoder.version_, plan.length);
   if (!plan.has_payload) return plan;
@@ -200,15 +231,10 @@ void MsnpDecoder::handle_client(const Command& cmd, ByteView payload, Timestamp 
   } else if (type_ == ConnectionType::kSwitchboard) {
     if ((cmd.is("USR") && cmd.count >= 3) || (cmd.is("ANS") && cmd.count >= 4)) {
       // USR trid account[;{GUID}] cookie / ANS trid account[;{GUID}] cookie sid
-      Account account = normalize_account(cmd.params[1]);
-      Request& r = request();
-      r.trid = cmd.params[0];
-      r.account = std::move(account.address);
-      r.device_id = std::move(account.device_id);
-      r.cookie = cmd.params[2];
-    }
-    if (cmd.is("ANS") && cmd.count >= 4) {
-      request().session_id = cmd.params[3];
+      std::string scratch;
+      const AccountRef account = split_account(cmd.params[1], scratch);
+      request_.assign({cmd.params[0], "", account.address, account.device_id, cmd.params[2],
+                       cmd.is("ANS") ? cmd.params[3] : std::string_view{}});
     } else if (cmd.is("CAL") && cmd.count >= 2) {
       if (pending_calls_.size() >= limits_.max_pending) {
         pending_calls_.erase(pending_calls_.begin());
@@ -262,38 +288,33 @@ void MsnpDecoder::handle_switchboard_server(const Command& cmd, Timestamp time) 
   if ((cmd.is("USR") || cmd.is("ANS")) && cmd.param(1) == "OK") {
     // USR OK names the account; ANS OK does not, the ANS request did.
     const bool named = cmd.is("USR") && cmd.count >= 3 && !cmd.params[2].empty();
-    Account account;
-    std::string friendly_name;
+    std::string account_scratch, name_scratch;
+    AccountRef account;
+    std::string_view friendly_name;
     if (named) {
-      account = normalize_account(cmd.params[2]);
-      friendly_name = url_decode(cmd.param(3));
-    } else if (request_ != nullptr) {
-      account.address = std::move(request_->account);
+      account = split_account(cmd.params[2], account_scratch);
+      friendly_name = url_decode(cmd.param(3), name_scratch);
+    } else {
+      account.address = request_.get(Request::kAccount);
     }
     if (account.address.empty()) return;
-    // The request is answered. Its strings go with the event below, and
-    // their memory with this scope: at the end of the chat it would be cold.
-    Request asked;
-    if (request_ != nullptr) {
-      asked = std::move(*request_);
-      request_.reset();
-    }
     // The request's ";{GUID}" when the answer names none (ANS OK never does).
-    if (account.device_id.empty() && (!named || account.address == asked.account)) {
-      account.device_id = std::move(asked.device_id);
+    if (account.device_id.empty() &&
+        (!named || account.address == request_.get(Request::kAccount))) {
+      account.device_id = request_.get(Request::kDeviceId);
     }
-    set_owner(std::move(account.address));
-    owner_device_ = std::move(account.device_id);
+    set_owner(std::string(account.address));
+    owner_device_ = account.device_id;
     ParticipantJoined joined;
     joined.how =
         cmd.is("USR") ? ParticipantJoined::How::kCaller : ParticipantJoined::How::kAnswered;
     joined.account = owner_;
     joined.device_id = owner_device_;
     joined.friendly_name = friendly_name;
-    joined.cookie = asked.cookie;
-    joined.session_id = asked.session_id;
-    if (session_ != nullptr && !asked.cookie.empty()) {
-      if (const auto* grant = session_->use_cookie(asked.cookie, info_.flow_id)) {
+    joined.cookie = request_.get(Request::kCookie);
+    joined.session_id = request_.get(Request::kSessionId);
+    if (session_ != nullptr && !joined.cookie.empty()) {
+      if (const auto* grant = session_->use_cookie(joined.cookie, info_.flow_id)) {
         joined.ns_flow_id = grant->ns_flow_id;
         joined.ns_client = grant->ns_client;
         if (joined.session_id.empty()) joined.session_id = grant->session_id;
@@ -302,10 +323,15 @@ void MsnpDecoder::handle_switchboard_server(const Command& cmd, Timestamp time) 
     roster_add(owner_, owner_device_, time);
     joined.roster = roster_.accounts();
     emit(time, dir, joined);
+    request_.clear();  // answered
   } else if ((cmd.is("IRO") && cmd.count >= 5) || (cmd.is("JOI") && cmd.count >= 1)) {
     const bool iro = cmd.is("IRO");
-    Account account = normalize_account(iro ? cmd.params[3] : cmd.params[0]);
-    const std::string friendly_name = url_decode(iro ? cmd.params[4] : cmd.param(1));
+    // Views of the line; the scratch strings hold a copy only when an
+    // account is not in lower case or a name has escapes.
+    std::string account_scratch, name_scratch;
+    const AccountRef account = split_account(iro ? cmd.params[3] : cmd.params[0], account_scratch);
+    const std::string_view friendly_name =
+        url_decode(iro ? cmd.params[4] : cmd.param(1), name_scratch);
     ParticipantJoined joined;
     joined.how = iro ? ParticipantJoined::How::kAlreadyPresent : ParticipantJoined::How::kJoined;
     joined.friendly_name = friendly_name;
@@ -315,7 +341,8 @@ void MsnpDecoder::handle_switchboard_server(const Command& cmd, Timestamp time) 
     joined.roster = roster_.accounts();
     emit(time, dir, joined);
   } else if (cmd.is("BYE") && cmd.count >= 1) {
-    const Account account = normalize_account(cmd.params[0]);
+    std::string scratch;
+    const AccountRef account = split_account(cmd.params[0], scratch);
     roster_.remove(account.address, account.device_id);
     emit(time, dir,
          ParticipantLeft{account.address, cmd.param(1) == "1" ? "bye-idle" : "bye",
@@ -346,12 +373,13 @@ void MsnpDecoder::handle_error(const Command& cmd, Timestamp time) {
     pending_calls_.erase(it);
     return;
   }
-  if (request_ != nullptr && !request_->trid.empty() && trid == request_->trid && !logged_in_) {
+  const std::string_view request_trid = request_.get(Request::kTrid);
+  if (!request_trid.empty() && trid == request_trid && !logged_in_) {
     LoginResult result;
-    result.account = request_->account;
-    result.auth_scheme = request_->auth_scheme;
+    result.account = request_.get(Request::kAccount);
+    result.auth_scheme = request_.get(Request::kAuthScheme);
     result.error_code = code;
-    request_->trid.clear();
+    request_.set(Request::kTrid, {});
     emit(time, Direction::kServerToClient, std::move(result));
     return;
   }

@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -74,22 +75,21 @@ class MsnpDecoder final : public flow::StreamHandler {
   // ";{GUID}" of the signed-in device ("" for a bare account).
   size_t endpoints() const { return roster_.endpoints(); }
   uint32_t anomalies(MsnpAnomaly a) const { return anomalies_[static_cast<size_t>(a)]; }
-  size_t buffered() const { return sides_[0].framer.buffered() + sides_[1].framer.buffered(); }
+  size_t buffered() const { return sides_[0].buffered() + sides_[1].buffered(); }
 
  private:
-  // Adapts one direction's framer callbacks to the decoder.
-  struct Side final : FramerClient {
+  // One direction: its framer, whose callbacks it hands to the decoder.
+  struct Side final : Framer<Side> {
     Side(MsnpDecoder& d, flow::Direction dir, const FramerLimits& limits)
-        : decoder(d), direction(dir), framer(*this, limits) {}
-    PayloadPlan plan_payload(const Command& cmd) override;
-    void on_command(const Command& cmd, ByteView payload, Timestamp time) override;
-    bool plausible(const Command& cmd) override;
-    void on_framer_anomaly(MsnpAnomaly anomaly, uint64_t bytes, Timestamp time) override;
+        : Framer<Side>(limits), decoder(d), direction(dir) {}
+    PayloadPlan plan_payload(const Command& cmd);
+    void on_command(const Command& cmd, ByteView payload, Timestamp time);
+    bool plausible(const Command& cmd);
+    void on_framer_anomaly(MsnpAnomaly anomaly, uint64_t bytes, Timestamp time);
 
     MsnpDecoder& decoder;
     flow::Direction direction;
     bool raw = false;  // MSNFTP file blocks follow (after TFR): not framed
-    Framer framer;
   };
   struct PendingCall {
     std::string trid;
@@ -236,25 +236,39 @@ class MsnpDecoder final : public flow::StreamHandler {
   std::array<uint32_t, static_cast<size_t>(MsnpAnomaly::kCount)> anomalies_{};  // saturating
   std::string owner_device_;  // SB: the owner's own MPOP device id, "" if none
   // A login (NS USR) or a switchboard entry (SB USR/ANS) until it is
-  // answered: what the answer, or an error, reports. Behind a pointer, and
-  // gone with the answer: a chat needs it for its first exchange only.
-  struct Request {
-    std::string trid;
-    std::string auth_scheme;  // NS: USR trid scheme I account
-    std::string account;      // normal form
-    std::string device_id;    // SB: the account's ";{GUID}", if any
-    std::string cookie;       // SB: USR/ANS
-    std::string session_id;   // SB: ANS
+  // answered: what the answer, or an error, reports. The fields share one
+  // string, emptied and freed with the answer: a chat needs them for its
+  // first exchange only, and then as one heap block, not one per field.
+  class Request {
+   public:
+    enum Field : uint8_t {
+      kTrid,
+      kAuthScheme,  // NS: USR trid scheme I account
+      kAccount,     // normal form
+      kDeviceId,    // SB: the account's ";{GUID}", if any
+      kCookie,      // SB: USR/ANS
+      kSessionId,   // SB: ANS
+      kFields
+    };
+    // "" when not set. Valid until the next set() or clear().
+    std::string_view get(Field field) const;
+    // Values are cut at kMaxField bytes (an account is at most 254 bytes,
+    // a cookie a few dozen), which keeps the bounds in 16 bits.
+    void set(Field field, std::string_view value);
+    // A new request: `values` for the first fields in order, the rest "".
+    // One allocation for them all (set() one by one would grow the string).
+    void assign(std::initializer_list<std::string_view> values);
+    void clear() {
+      std::string().swap(text_);  // frees the block (assigning "" would keep it)
+      ends_ = {};
+    }
+    static constexpr size_t kMaxField = 4096;
+
+   private:
+    std::string text_;
+    std::array<uint16_t, kFields> ends_{};  // field i is text_[ends_[i-1], ends_[i])
   };
-  Request& request() {
-    if (!request_) request_ = std::make_unique<Request>();
-    return *request_;
-  }
-  // The account of the pending request, "" when none.
-  std::string_view requested_account() const {
-    return request_ ? std::string_view(request_->account) : std::string_view{};
-  }
-  std::unique_ptr<Request> request_;
+  Request request_;
   std::vector<PendingCall> pending_calls_;
   struct MsnftpOffer {
     std::string cookie, name;  // Invitation-Cookie, Application-File

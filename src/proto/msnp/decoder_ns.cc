@@ -61,15 +61,13 @@ void MsnpDecoder::handle_contacts(Direction direction, const Command& cmd, ByteV
     ns().client_version = cmd.params[6];
   } else if (cmd.is("USR")) {
     if (c2s && cmd.count >= 4 && cmd.params[2] == "I") {
-      Request& r = request();
-      r.trid = p0;
-      r.auth_scheme = p1;
-      r.account = normalize_address(cmd.params[3]);
+      request_.assign({p0, p1, normalize_address(cmd.params[3])});
       emit(time, direction,
-           LoginAttempt{r.account, r.auth_scheme, ns().offered_versions, ns().client_name,
-                        ns().client_version, ns().os, ns().locale});
+           LoginAttempt{std::string(request_.get(Request::kAccount)),
+                        std::string(request_.get(Request::kAuthScheme)), ns().offered_versions,
+                        ns().client_name, ns().client_version, ns().os, ns().locale});
     } else if (c2s && cmd.count >= 2) {
-      request().trid = p0;  // a later USR of the same login (S stage) or SHA A
+      request_.set(Request::kTrid, p0);  // a later USR of the same login (S stage) or SHA A
     } else if (!c2s && p1 == "OK" && cmd.count >= 3 && !logged_in_) {
       LoginResult result;
       result.success = true;
@@ -79,10 +77,10 @@ void MsnpDecoder::handle_contacts(Direction direction, const Command& cmd, ByteV
       if (!fourth.empty() && (version_ != 0 ? version_ < 10 : !all_digits(fourth))) {
         result.friendly_name = url_decode(fourth);
       }
-      if (request_ != nullptr) result.auth_scheme = request_->auth_scheme;
+      result.auth_scheme = request_.get(Request::kAuthScheme);
       set_owner(result.account);
       logged_in_ = true;
-      request_.reset();  // answered
+      request_.clear();  // answered
       if (session_ != nullptr &&
           !session_->note_login(owner_, info_.key.source, info_.flow_id, time)) {
         anomaly(MsnpAnomaly::kSessionTableFull, 0, time);
@@ -93,11 +91,12 @@ void MsnpDecoder::handle_contacts(Direction direction, const Command& cmd, ByteV
     if (p1 == "NS") {
       type_ = ConnectionType::kDispatch;
       emit(time, direction,
-           Redirect{std::string(owner_.empty() ? requested_account() : owner_),
+           Redirect{std::string(owner_.empty() ? request_.get(Request::kAccount) : owner_),
                     std::string(cmd.params[2])});
     } else if (p1 == "SB" && cmd.count >= 5) {
-      SwitchboardReferral referral{std::string(owner_.empty() ? requested_account() : owner_),
-                                   std::string(cmd.params[2]), std::string(cmd.params[4])};
+      SwitchboardReferral referral{
+          std::string(owner_.empty() ? request_.get(Request::kAccount) : owner_),
+          std::string(cmd.params[2]), std::string(cmd.params[4])};
       if (session_ != nullptr) {
         MsnpSession::CookieGrant grant;
         grant.cookie = referral.cookie;

@@ -8,12 +8,14 @@
 // for the next plausible command line and reports how many bytes it skipped.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "proto/msnp/command.h"
 #include "util/bytes.h"
+#include "util/swar.h"
 #include "util/timestamp.h"
 
 namespace rcds::proto::msnp {
@@ -36,24 +38,11 @@ enum class MsnpAnomaly : uint8_t {
 std::string_view name_of(MsnpAnomaly anomaly);         // "msnp_line_too_long", ...
 std::string_view description_of(MsnpAnomaly anomaly);  // one line, for reports
 
-// What the framer needs from its owner (the decoder), per direction.
-class FramerClient {
- public:
-  struct PayloadPlan {
-    bool has_payload = false;
-    uint64_t length = 0;
-    bool keep = true;  // false: skip the bytes without copying or delivering them
-  };
-  virtual ~FramerClient() = default;
-  // Whether `cmd` carries a payload (MSNP.md §2.1). Must not change state:
-  // the command itself is delivered later, once its payload is complete.
-  virtual PayloadPlan plan_payload(const Command& cmd) = 0;
-  // One command and its payload (empty when none, or when skipped).
-  // Views are valid only during the call.
-  virtual void on_command(const Command& cmd, ByteView payload, Timestamp time) = 0;
-  // Whether `cmd` is a believable place to resume after a loss (§2.2).
-  virtual bool plausible(const Command& cmd) = 0;
-  virtual void on_framer_anomaly(MsnpAnomaly anomaly, uint64_t bytes, Timestamp time) = 0;
+// What a framer asks of its client per command (MSNP.md §2.1).
+struct PayloadPlan {
+  bool has_payload = false;
+  uint64_t length = 0;
+  bool keep = true;  // false: skip the bytes without copying or delivering them
 };
 
 struct FramerLimits {
@@ -62,13 +51,32 @@ struct FramerLimits {
 };
 inline constexpr FramerLimits kDefaultFramerLimits{};
 
+namespace detail {
+// Frees a buffer's heap memory once it holds nothing.
+inline void release_if_empty(std::string& buffer) {
+  if (buffer.empty() && buffer.capacity() > std::string().capacity()) std::string().swap(buffer);
+}
+}  // namespace detail
+
+// The framer of one direction. `Client` derives from Framer<Client> and
+// provides (called directly, not through a vtable: every line of every
+// connection makes two or three of these calls):
+//   PayloadPlan plan_payload(const Command& cmd);
+//       whether `cmd` carries a payload (MSNP.md §2.1); must not change
+//       state: the command is delivered later, once its payload is complete.
+//   void on_command(const Command& cmd, ByteView payload, Timestamp time);
+//       one command and its payload (empty when none, or when skipped);
+//       views valid only during the call.
+//   bool plausible(const Command& cmd);
+//       whether `cmd` is a believable place to resume after a loss (§2.2).
+//   void on_framer_anomaly(MsnpAnomaly anomaly, uint64_t bytes, Timestamp time);
+template <class Client>
 class Framer {
  public:
   // `limits` is referenced, not copied (a decoder has two framers): it
   // must outlive the framer.
-  explicit Framer(FramerClient& client, const FramerLimits& limits = kDefaultFramerLimits)
-      : client_(client), limits_(limits) {}
-  Framer(FramerClient& client, const FramerLimits&& limits) = delete;
+  explicit Framer(const FramerLimits& limits = kDefaultFramerLimits) : limits_(limits) {}
+  explicit Framer(const FramerLimits&& limits) = delete;
 
   void feed(ByteView data, Timestamp time);
   // `length` bytes are missing before the next feed(). A gap inside a
@@ -86,11 +94,11 @@ class Framer {
  private:
   enum class State : uint8_t { kLine, kPayload, kSkipPayload, kSkipLine };
 
+  Client& client() { return static_cast<Client&>(*this); }
   void handle_line(std::string_view line, std::string_view& rest, Timestamp time);
   void line_too_long(uint64_t bytes, bool complete, Timestamp time);
   void enter_resync(bool report);
 
-  FramerClient& client_;
   const FramerLimits& limits_;
   State state_ = State::kLine;
   bool resyncing_ = false;
@@ -103,5 +111,198 @@ class Framer {
   uint64_t skipped_ = 0;  // bytes skipped while resynchronising
   uint64_t long_line_bytes_ = 0;
 };
+
+template <class Client>
+void Framer<Client>::enter_resync(bool report) {
+  resyncing_ = true;
+  report_resync_ = report;
+  skipped_ = 0;
+}
+
+template <class Client>
+void Framer<Client>::line_too_long(uint64_t bytes, bool complete, Timestamp time) {
+  // While resynchronising an overlong line is just more skipped bytes.
+  if (!resyncing_) {
+    enter_resync(true);
+    long_line_ = true;
+  }
+  skipped_ += bytes;
+  if (long_line_) long_line_bytes_ += bytes;
+  // Reported once its end is seen, so the length does not depend on chunking.
+  if (complete && long_line_) {
+    client().on_framer_anomaly(MsnpAnomaly::kLineTooLong, long_line_bytes_, time);
+    long_line_ = false;
+    long_line_bytes_ = 0;
+  }
+}
+
+template <class Client>
+void Framer<Client>::feed(ByteView data, Timestamp time) {
+  std::string_view in = as_chars(data);
+  while (!in.empty()) {
+    switch (state_) {
+      case State::kSkipPayload: {
+        const size_t n = static_cast<size_t>(std::min<uint64_t>(in.size(), need_));
+        in.remove_prefix(n);
+        need_ -= n;
+        if (need_ == 0) state_ = State::kLine;
+        break;
+      }
+      case State::kPayload: {
+        const size_t n = static_cast<size_t>(std::min<uint64_t>(in.size(), need_));
+        payload_.append(in.substr(0, n));
+        in.remove_prefix(n);
+        need_ -= n;
+        if (need_ == 0) {
+          Command cmd;
+          parse_command(line_, cmd);  // parsed once already when it arrived
+          state_ = State::kLine;
+          client().on_command(cmd, as_bytes(payload_), time);
+          line_.clear();
+          payload_.clear();
+        }
+        break;
+      }
+      case State::kSkipLine: {
+        const size_t lf = swar::find(in, 0, '\n');
+        const bool found = lf < in.size();
+        const size_t n = found ? lf + 1 : in.size();
+        in.remove_prefix(n);
+        line_too_long(n, found, time);
+        if (found) state_ = State::kLine;
+        break;
+      }
+      case State::kLine: {
+        const size_t lf = swar::find(in, 0, '\n');
+        if (lf == in.size()) {
+          if (line_.size() + in.size() > limits_.max_line) {
+            line_too_long(line_.size() + in.size(), false, time);
+            line_.clear();
+            state_ = State::kSkipLine;
+          } else {
+            line_.append(in);
+          }
+          in = {};
+          break;
+        }
+        if (line_.size() + lf > limits_.max_line) {
+          line_too_long(line_.size() + lf + 1, true, time);
+          line_.clear();
+          in.remove_prefix(lf + 1);
+          break;
+        }
+        std::string_view line = in.substr(0, lf);
+        if (!line_.empty()) {
+          line_.append(line);
+          line = line_;
+        }
+        in.remove_prefix(lf + 1);
+        ++lines_;
+        handle_line(line, in, time);
+        break;
+      }
+    }
+  }
+  // What this chunk emptied goes back now: a connection between commands
+  // then holds no buffer (idle connections are most of them), and a chat
+  // does not free its buffers cold when it ends.
+  detail::release_if_empty(line_);
+  detail::release_if_empty(payload_);
+}
+
+template <class Client>
+void Framer<Client>::handle_line(std::string_view line, std::string_view& rest, Timestamp time) {
+  const uint64_t raw_length = line.size() + 1;
+  Command cmd;
+  if (!parse_command(line, cmd)) {
+    const bool blank = line.find_first_not_of("\r ") == std::string_view::npos;
+    // A stray blank line (an extra CRLF after a payload) is harmless.
+    if (!blank && !resyncing_) {
+      client().on_framer_anomaly(MsnpAnomaly::kBadLine, raw_length, time);
+      enter_resync(true);
+    }
+    if (resyncing_) skipped_ += raw_length;
+    line_.clear();
+    return;
+  }
+  if (resyncing_) {
+    if (!client().plausible(cmd)) {
+      skipped_ += raw_length;
+      line_.clear();
+      return;
+    }
+    resyncing_ = false;
+    if (skipped_ > 0 || report_resync_) {
+      client().on_framer_anomaly(MsnpAnomaly::kResync, skipped_, time);
+    }
+    skipped_ = 0;
+    report_resync_ = false;
+  }
+  const PayloadPlan plan = client().plan_payload(cmd);
+  if (!plan.has_payload) {
+    client().on_command(cmd, {}, time);
+    line_.clear();
+    return;
+  }
+  if (plan.length > limits_.max_payload) {
+    // A length this large is far more likely a desynchronised stream than a
+    // real payload; trusting it could swallow the rest of the connection.
+    client().on_framer_anomaly(MsnpAnomaly::kPayloadTooLarge, plan.length, time);
+    client().on_command(cmd, {}, time);
+    line_.clear();
+    enter_resync(true);
+    return;
+  }
+  if (!plan.keep) {
+    client().on_command(cmd, {}, time);
+    line_.clear();
+    need_ = plan.length;
+    state_ = need_ > 0 ? State::kSkipPayload : State::kLine;
+    return;
+  }
+  if (rest.size() >= plan.length) {
+    const auto n = static_cast<size_t>(plan.length);
+    const std::string_view payload = rest.substr(0, n);
+    rest.remove_prefix(n);
+    client().on_command(cmd, as_bytes(payload), time);
+    line_.clear();
+    return;
+  }
+  // The payload continues in a later chunk: keep the line and what is here.
+  if (line_.empty()) line_.assign(line);
+  payload_.assign(rest);
+  need_ = plan.length - rest.size();
+  rest = {};
+  state_ = State::kPayload;
+}
+
+template <class Client>
+void Framer<Client>::on_gap(uint64_t length, Timestamp time) {
+  if (state_ == State::kPayload || state_ == State::kSkipPayload) {
+    if (state_ == State::kPayload) {
+      client().on_framer_anomaly(MsnpAnomaly::kPayloadLost, line_.size() + payload_.size(), time);
+      line_.clear();
+      payload_.clear();
+    }
+    if (length < need_) {
+      need_ -= length;
+      state_ = State::kSkipPayload;
+      return;
+    }
+    length -= need_;
+    need_ = 0;
+    state_ = State::kLine;
+    if (length == 0) return;  // the gap ended exactly where the next line starts
+  }
+  if (long_line_) {
+    client().on_framer_anomaly(MsnpAnomaly::kLineTooLong, long_line_bytes_, time);
+    long_line_ = false;
+    long_line_bytes_ = 0;
+  }
+  line_.clear();
+  payload_.clear();
+  state_ = State::kLine;
+  enter_resync(true);
+}
 
 }  // namespace rcds::proto::msnp

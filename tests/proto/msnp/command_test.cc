@@ -129,6 +129,13 @@ TEST(MsnpCommand, UrlDecode) {
   EXPECT_EQ(url_decode("Alice%20A."), "Alice A.");
   EXPECT_EQ(url_decode("%E4%B8%AD%zz%4"), "\xE4\xB8\xAD%zz%4");
   EXPECT_EQ(url_decode(""), "");
+  // The view form copies only text that has an escape.
+  std::string scratch = "old";
+  const std::string_view plain = "Alice A.";
+  EXPECT_EQ(url_decode(plain, scratch).data(), plain.data());
+  EXPECT_EQ(scratch, "old");
+  EXPECT_EQ(url_decode("Alice%20A.", scratch), "Alice A.");
+  EXPECT_EQ(url_decode("Alice%20A.", scratch).data(), scratch.data());
 }
 
 TEST(MsnpCommand, NormalisesAccounts) {
@@ -144,6 +151,29 @@ TEST(MsnpCommand, NormalisesAccounts) {
   EXPECT_EQ(a.device_id, "{f00d}");
   EXPECT_EQ(normalize_address("32:Yahoo@Example.org;{x}"), "yahoo@example.org");
   EXPECT_EQ(normalize_address("http://x"), "http://x");  // not a network prefix
+}
+
+// split_account gives the same parts as normalize_account, as views: of the
+// wire's bytes when they are already lower case, else of the scratch copy.
+TEST(MsnpCommand, SplitsAccountsWithoutCopyingNormalOnes) {
+  struct Case {
+    std::string_view raw;
+    bool copied;  // the address has upper case: only then is it in scratch
+  };
+  for (const Case& c :
+       {Case{"alice@example.com", false}, Case{"Alice@Example.COM;{F00D}", true},
+        Case{"1:bob@example.net;epid={f00d}", false}, Case{"32:Yahoo@Example.org", true},
+        Case{"", false}, Case{";{x}", false}, Case{"carol@example.com;", false}}) {
+    std::string scratch;
+    const AccountRef parts = split_account(c.raw, scratch);
+    const Account copy = normalize_account(c.raw);
+    EXPECT_EQ(parts.address, copy.address) << c.raw;
+    EXPECT_EQ(parts.device_id, copy.device_id) << c.raw;
+    EXPECT_EQ(parts.network_id, copy.network_id) << c.raw;
+    const bool in_raw =
+        parts.address.data() >= c.raw.data() && parts.address.data() <= c.raw.data() + c.raw.size();
+    EXPECT_EQ(in_raw, !c.copied) << c.raw;
+  }
 }
 
 // Lower-casing works a word at a time: every byte value, at every position

@@ -10,25 +10,26 @@
 namespace rcds::proto::msnp {
 namespace {
 
-class Recorder final : public FramerClient {
+class Recorder final : public Framer<Recorder> {
  public:
-  PayloadPlan plan_payload(const Command& cmd) override {
+  explicit Recorder(const FramerLimits& limits) : Framer<Recorder>(limits) {}
+  PayloadPlan plan_payload(const Command& cmd) {
     PayloadPlan plan;
     plan.has_payload = payload_length(cmd, flow::Direction::kClientToServer,
                                       ConnectionType::kUnknown, 0, plan.length);
     plan.keep = keep;
     return plan;
   }
-  void on_command(const Command& cmd, ByteView payload, Timestamp) override {
+  void on_command(const Command& cmd, ByteView payload, Timestamp) {
     std::string s(cmd.name);
     for (size_t i = 0; i < cmd.count; ++i) s += " " + std::string(cmd.params[i]);
     if (!payload.empty()) s += " |" + std::string(as_chars(payload)) + "|";
     out.push_back(s);
   }
-  bool plausible(const Command& cmd) override {
+  bool plausible(const Command& cmd) {
     return plausible_command(cmd, flow::Direction::kClientToServer, ConnectionType::kUnknown);
   }
-  void on_framer_anomaly(MsnpAnomaly a, uint64_t bytes, Timestamp) override {
+  void on_framer_anomaly(MsnpAnomaly a, uint64_t bytes, Timestamp) {
     out.push_back("!" + std::string(name_of(a)) + " " + std::to_string(bytes));
   }
   std::vector<std::string> out;
@@ -41,9 +42,8 @@ using Lines = std::vector<std::string>;
 // with the given chunking; returns what the client saw.
 Lines run(const std::vector<std::string>& parts, int chunking, uint32_t seed = 1,
           FramerLimits limits = {}, bool keep = true, size_t* max_buffered = nullptr) {
-  Recorder rec;
-  rec.keep = keep;
-  Framer framer(rec, limits);
+  Recorder framer(limits);
+  framer.keep = keep;
   std::mt19937 rng(seed);
   for (const std::string& part : parts) {
     if (part.rfind("\x01GAP", 0) == 0) {
@@ -62,7 +62,7 @@ Lines run(const std::vector<std::string>& parts, int chunking, uint32_t seed = 1
       pos += n;
     }
   }
-  return rec.out;
+  return framer.out;
 }
 
 // Same result fed whole, byte by byte and in ten random chunkings.
