@@ -3,6 +3,7 @@
 #include "proto/msnp/decoder.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "proto/msnp/mime.h"
 #include "proto/msnp/slp.h"
@@ -107,17 +108,20 @@ void MsnpDecoder::Request::set(Field field, std::string_view value) {
 }
 
 void MsnpDecoder::Request::assign(std::initializer_list<std::string_view> values) {
+  // Sized once, then copied in: values view the command line, never text_.
   size_t size = 0;
   for (std::string_view value : values) size += std::min(value.size(), kMaxField);
-  text_.clear();
-  text_.reserve(size);
+  text_.resize(size);
+  size_t at = 0;
   size_t field = 0;
   for (std::string_view value : values) {
     if (field == kFields) break;
-    text_.append(value.substr(0, kMaxField));
-    ends_[field++] = static_cast<uint16_t>(text_.size());
+    const size_t n = std::min(value.size(), kMaxField);
+    if (n > 0) std::memcpy(text_.data() + at, value.data(), n);
+    at += n;
+    ends_[field++] = static_cast<uint16_t>(at);
   }
-  for (; field < kFields; ++field) ends_[field] = static_cast<uint16_t>(text_.size());
+  for (; field < kFields; ++field) ends_[field] = static_cast<uint16_t>(at);
 }
 
 // --- framer callbacks -------------------------------------------------------

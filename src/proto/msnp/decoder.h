@@ -257,6 +257,7 @@ class MsnpDecoder final : public flow::StreamHandler {
     void set(Field field, std::string_view value);
     // A new request: `values` for the first fields in order, the rest "".
     // One allocation for them all (set() one by one would grow the string).
+    // `values` must not view the request itself.
     void assign(std::initializer_list<std::string_view> values);
     void clear() {
       std::string().swap(text_);  // frees the block (assigning "" would keep it)
