@@ -147,10 +147,6 @@ void print_msnp(std::FILE* out, const MsnpReport& report, bool json) {
   }
 }
 
-MsnpFactory::~MsnpFactory() {
-  for (void* storage : spare_) ::operator delete(storage);
-}
-
 flow::StreamHandler* MsnpFactory::open(const flow::StreamInfo& info) {
   if (info.protocol == msnp::kP2pDirectProtocol) {
     // A direct P2P connection between two clients (TCPv1 bridge, MSNP.md §9.3).
@@ -159,18 +155,12 @@ flow::StreamHandler* MsnpFactory::open(const flow::StreamInfo& info) {
   }
   if (info.protocol != "msnp") return fallback_.open(info);
   ++opened_;
-  void* storage = nullptr;
-  if (spare_.empty()) {
-    storage = ::operator new(sizeof(msnp::MsnpConnection));
-  } else {
-    storage = spare_.back();
-    spare_.pop_back();
-  }
+  void* storage = connections_.allocate();
   try {
     // A direct MSNP connection or the HTTP gateway, told apart by its first bytes.
     return new (storage) msnp::MsnpConnection(info, sink_, &session_);
   } catch (...) {
-    ::operator delete(storage);
+    connections_.release(storage);
     throw;
   }
 }
@@ -198,11 +188,7 @@ void MsnpFactory::release(flow::StreamHandler* handler) {
   }
   auto* connection = static_cast<msnp::MsnpConnection*>(handler);
   connection->~MsnpConnection();
-  if (spare_.size() < kMaxSpare) {
-    spare_.push_back(connection);
-  } else {
-    ::operator delete(connection);
-  }
+  connections_.release(connection);
 }
 
 }  // namespace rcds::nis

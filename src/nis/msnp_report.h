@@ -10,8 +10,10 @@
 #include "flow/stream.h"
 #include "proto/msnp/decoder.h"
 #include "proto/msnp/events.h"
+#include "proto/msnp/gateway.h"
 #include "proto/msnp/p2p_direct.h"
 #include "proto/msnp/session.h"
+#include "util/slab.h"
 
 namespace rcds::nis {
 
@@ -54,14 +56,10 @@ void print_msnp(std::FILE* out, const MsnpReport& report, bool json);
 class MsnpFactory final : public flow::StreamHandlerFactory {
  public:
   MsnpFactory(flow::StreamHandlerFactory& fallback, proto::msnp::MsnpEventSink& sink)
-      : fallback_(fallback), sink_(sink) {
-    // Grown on release() it would reallocate while thousands of chats end
-    // together, and each reallocation's malloc sweeps the freed fastbins.
-    spare_.reserve(kMaxSpare);
-  }
+      : fallback_(fallback), sink_(sink), connections_(sizeof(proto::msnp::MsnpConnection)) {}
   MsnpFactory(const MsnpFactory&) = delete;
   MsnpFactory& operator=(const MsnpFactory&) = delete;
-  ~MsnpFactory() override;
+  ~MsnpFactory() override = default;
   flow::StreamHandler* open(const flow::StreamInfo& info) override;
   void release(flow::StreamHandler* handler) override;
   proto::msnp::MsnpSession& session() { return session_; }
@@ -72,12 +70,11 @@ class MsnpFactory final : public flow::StreamHandlerFactory {
   proto::msnp::MsnpEventSink& sink_;
   proto::msnp::MsnpSession session_;
   uint64_t opened_ = 0;
-  // Storage of released connections, reused by the next open: one is ~1 KB
-  // (kept under glibc's 1 KiB small-request bound, so a fresh one is a cheap
-  // malloc too), and malloc/free of it per MSN flow cost ~5% of the
-  // 100k-flow benchmark (perf). At most kMaxSpare are kept; the rest is freed.
-  static constexpr size_t kMaxSpare = 4096;
-  std::vector<void*> spare_;
+  // Connection objects (~1 KB each, one per MSN flow, ten thousand open at
+  // once at 100k flows): from huge-page chunks, not glibc's heap, whose
+  // 4 KiB pages cost the decoders a page fault per four new connections
+  // (bench/README.md, decoder cost). Released storage is reused first.
+  SlabPool connections_;
 };
 
 }  // namespace rcds::nis
