@@ -385,26 +385,15 @@ Account normalize_account(std::string_view raw) {
   Account account;
   const AccountRef parts = split_account(raw, account.address);
   if (parts.address.data() != account.address.data()) account.address.assign(parts.address);
-  account.device_id = std::string(parts.device_id);
+  account.device_id = parts.device_id;
   account.network_id = parts.network_id;
   return account;
 }
 
-void normalize_address_into(std::string_view raw, std::string& out) {
-  strip_network(raw);
-  lower_into(raw.substr(0, raw.find(';')), out);
-}
-
-bool is_normal_address(std::string_view raw) {
-  for (size_t i = 0; i < raw.size() && i < 4; ++i) {
-    if (raw[i] == ':') return false;
-  }
-  return raw.find(';') == std::string_view::npos && !has_upper(raw);
-}
-
 std::string normalize_address(std::string_view raw) {
   std::string out;
-  normalize_address_into(raw, out);
+  const std::string_view address = split_account(raw, out).address;
+  if (address.data() != out.data()) out.assign(address);
   return out;
 }
 

@@ -98,12 +98,5 @@ struct AccountRef {
 AccountRef split_account(std::string_view raw, std::string& scratch);
 // Only the lower-cased address (the common case: no need for the other parts).
 std::string normalize_address(std::string_view raw);
-// The same into `out`, reusing its buffer (per-message senders).
-void normalize_address_into(std::string_view raw, std::string& out);
-// Whether normalize_address(raw) would return `raw` unchanged (no upper
-// case, no "N:" prefix, no ";" suffix): the usual case, where the wire's
-// bytes can serve as the address without a copy. Conservative: a colon in
-// the first four bytes answers false.
-bool is_normal_address(std::string_view raw);
 
 }  // namespace rcds::proto::msnp

@@ -416,15 +416,8 @@ void MsnpDecoder::handle_msg(Direction direction, const Command& cmd, ByteView p
   }
   // A relayed message names its sender; usually already in normal form,
   // when the line's bytes serve as they are (valid during this call).
-  std::string_view sender = owner_;
   std::string normalized;
-  if (!c2s) {
-    sender = cmd.param(0);
-    if (!is_normal_address(sender)) {
-      normalize_address_into(sender, normalized);
-      sender = normalized;
-    }
-  }
+  const std::string_view sender = c2s ? owner_ : split_account(cmd.param(0), normalized).address;
   if (handle_chunk(direction, sender, cmd, mime, payload.size(), time)) return;
   const std::string_view trid = c2s ? cmd.param(0) : std::string_view{};
   const char ack = !c2s ? 0 : cmd.param(1).size() == 1 ? cmd.param(1)[0] : '?';
