@@ -87,7 +87,7 @@ class Framer {
   // before it are reported as kResync; none skipped, nothing reported.
   void start_resync() { enter_resync(false); }
 
-  size_t buffered() const { return line_.size() + payload_.size(); }
+  size_t buffered() const { return pending_.size(); }
   bool resyncing() const { return resyncing_; }
   uint64_t lines() const { return lines_; }
 
@@ -106,9 +106,12 @@ class Framer {
   bool long_line_ = false;      // inside an overlong line not yet reported
   uint64_t need_ = 0;           // payload bytes still to come (kPayload, kSkipPayload)
   uint64_t lines_ = 0;
-  std::string line_;      // incomplete line, or the command line waiting for its payload
-  std::string payload_;   // incomplete payload (kPayload)
-  uint64_t skipped_ = 0;  // bytes skipped while resynchronising
+  // An incomplete line (kLine), or the command line waiting for its payload
+  // followed by the payload so far (kPayload): one buffer, so a message
+  // split across segments costs one allocation, and each side one string.
+  std::string pending_;
+  size_t pending_line_ = 0;  // kPayload: the command line's length in pending_
+  uint64_t skipped_ = 0;     // bytes skipped while resynchronising
   uint64_t long_line_bytes_ = 0;
 };
 
@@ -150,16 +153,16 @@ void Framer<Client>::feed(ByteView data, Timestamp time) {
       }
       case State::kPayload: {
         const size_t n = static_cast<size_t>(std::min<uint64_t>(in.size(), need_));
-        payload_.append(in.substr(0, n));
+        pending_.append(in.substr(0, n));
         in.remove_prefix(n);
         need_ -= n;
         if (need_ == 0) {
+          const std::string_view held = pending_;
           Command cmd;
-          parse_command(line_, cmd);  // parsed once already when it arrived
+          parse_command(held.substr(0, pending_line_), cmd);  // parsed once already when it arrived
           state_ = State::kLine;
-          client().on_command(cmd, as_bytes(payload_), time);
-          line_.clear();
-          payload_.clear();
+          client().on_command(cmd, as_bytes(held.substr(pending_line_)), time);
+          pending_.clear();
         }
         break;
       }
@@ -175,26 +178,26 @@ void Framer<Client>::feed(ByteView data, Timestamp time) {
       case State::kLine: {
         const size_t lf = swar::find(in, 0, '\n');
         if (lf == in.size()) {
-          if (line_.size() + in.size() > limits_.max_line) {
-            line_too_long(line_.size() + in.size(), false, time);
-            line_.clear();
+          if (pending_.size() + in.size() > limits_.max_line) {
+            line_too_long(pending_.size() + in.size(), false, time);
+            pending_.clear();
             state_ = State::kSkipLine;
           } else {
-            line_.append(in);
+            pending_.append(in);
           }
           in = {};
           break;
         }
-        if (line_.size() + lf > limits_.max_line) {
-          line_too_long(line_.size() + lf + 1, true, time);
-          line_.clear();
+        if (pending_.size() + lf > limits_.max_line) {
+          line_too_long(pending_.size() + lf + 1, true, time);
+          pending_.clear();
           in.remove_prefix(lf + 1);
           break;
         }
         std::string_view line = in.substr(0, lf);
-        if (!line_.empty()) {
-          line_.append(line);
-          line = line_;
+        if (!pending_.empty()) {
+          pending_.append(line);
+          line = pending_;
         }
         in.remove_prefix(lf + 1);
         ++lines_;
@@ -206,8 +209,7 @@ void Framer<Client>::feed(ByteView data, Timestamp time) {
   // What this chunk emptied goes back now: a connection between commands
   // then holds no buffer (idle connections are most of them), and a chat
   // does not free its buffers cold when it ends.
-  detail::release_if_empty(line_);
-  detail::release_if_empty(payload_);
+  detail::release_if_empty(pending_);
 }
 
 template <class Client>
@@ -222,13 +224,13 @@ void Framer<Client>::handle_line(std::string_view line, std::string_view& rest, 
       enter_resync(true);
     }
     if (resyncing_) skipped_ += raw_length;
-    line_.clear();
+    pending_.clear();
     return;
   }
   if (resyncing_) {
     if (!client().plausible(cmd)) {
       skipped_ += raw_length;
-      line_.clear();
+      pending_.clear();
       return;
     }
     resyncing_ = false;
@@ -241,7 +243,7 @@ void Framer<Client>::handle_line(std::string_view line, std::string_view& rest, 
   const PayloadPlan plan = client().plan_payload(cmd);
   if (!plan.has_payload) {
     client().on_command(cmd, {}, time);
-    line_.clear();
+    pending_.clear();
     return;
   }
   if (plan.length > limits_.max_payload) {
@@ -249,13 +251,13 @@ void Framer<Client>::handle_line(std::string_view line, std::string_view& rest, 
     // real payload; trusting it could swallow the rest of the connection.
     client().on_framer_anomaly(MsnpAnomaly::kPayloadTooLarge, plan.length, time);
     client().on_command(cmd, {}, time);
-    line_.clear();
+    pending_.clear();
     enter_resync(true);
     return;
   }
   if (!plan.keep) {
     client().on_command(cmd, {}, time);
-    line_.clear();
+    pending_.clear();
     need_ = plan.length;
     state_ = need_ > 0 ? State::kSkipPayload : State::kLine;
     return;
@@ -265,12 +267,21 @@ void Framer<Client>::handle_line(std::string_view line, std::string_view& rest, 
     const std::string_view payload = rest.substr(0, n);
     rest.remove_prefix(n);
     client().on_command(cmd, as_bytes(payload), time);
-    line_.clear();
+    pending_.clear();
     return;
   }
-  // The payload continues in a later chunk: keep the line and what is here.
-  if (line_.empty()) line_.assign(line);
-  payload_.assign(rest);
+  // The payload continues in a later chunk: keep the line and what is here,
+  // with room for a chat message's whole payload so it is not copied again
+  // as it grows (not more: a claimed length alone must not reserve memory).
+  // `line` views pending_ when the line itself was split across chunks; the
+  // reserve may move it, so its length is taken first (and `cmd`, which
+  // views it too, is not used again).
+  const size_t line_size = line.size();
+  constexpr uint64_t kReservePayload = 2048;
+  pending_.reserve(line_size + static_cast<size_t>(std::min(plan.length, kReservePayload)));
+  if (pending_.empty()) pending_.assign(line);
+  pending_line_ = line_size;
+  pending_.append(rest);
   need_ = plan.length - rest.size();
   rest = {};
   state_ = State::kPayload;
@@ -280,9 +291,8 @@ template <class Client>
 void Framer<Client>::on_gap(uint64_t length, Timestamp time) {
   if (state_ == State::kPayload || state_ == State::kSkipPayload) {
     if (state_ == State::kPayload) {
-      client().on_framer_anomaly(MsnpAnomaly::kPayloadLost, line_.size() + payload_.size(), time);
-      line_.clear();
-      payload_.clear();
+      client().on_framer_anomaly(MsnpAnomaly::kPayloadLost, pending_.size(), time);
+      pending_.clear();
     }
     if (length < need_) {
       need_ -= length;
@@ -299,8 +309,7 @@ void Framer<Client>::on_gap(uint64_t length, Timestamp time) {
     long_line_ = false;
     long_line_bytes_ = 0;
   }
-  line_.clear();
-  payload_.clear();
+  pending_.clear();
   state_ = State::kLine;
   enter_resync(true);
 }
