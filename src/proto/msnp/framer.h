@@ -271,14 +271,16 @@ void Framer<Client>::handle_line(std::string_view line, std::string_view& rest, 
     return;
   }
   // The payload continues in a later chunk: keep the line and what is here,
-  // with room for a chat message's whole payload so it is not copied again
-  // as it grows (not more: a claimed length alone must not reserve memory).
+  // with room for the rest of a chat message so it is not copied again as
+  // it grows. Not more than twice what has arrived (at least 256 bytes) nor
+  // 2 KiB: a claimed length alone reserves little, whoever sends it.
   // `line` views pending_ when the line itself was split across chunks; the
   // reserve may move it, so its length is taken first (and `cmd`, which
   // views it too, is not used again).
   const size_t line_size = line.size();
-  constexpr uint64_t kReservePayload = 2048;
-  pending_.reserve(line_size + static_cast<size_t>(std::min(plan.length, kReservePayload)));
+  const uint64_t room =
+      std::min<uint64_t>({plan.length, std::max<uint64_t>(2 * rest.size(), 256), 2048});
+  pending_.reserve(line_size + static_cast<size_t>(room));
   if (pending_.empty()) pending_.assign(line);
   pending_line_ = line_size;
   pending_.append(rest);
