@@ -389,10 +389,19 @@ AccountRef split_account(std::string_view raw, std::string& scratch) {
   return account;
 }
 
+namespace {
+// split_account(), with the address kept in `address`: a lowered address is
+// there already, one in normal form is copied from the wire's bytes.
+AccountRef split_account_into(std::string_view raw, std::string& address) {
+  const AccountRef parts = split_account(raw, address);
+  if (parts.address.data() != address.data()) address.assign(parts.address);
+  return parts;
+}
+}  // namespace
+
 Account normalize_account(std::string_view raw) {
   Account account;
-  const AccountRef parts = split_account(raw, account.address);
-  if (parts.address.data() != account.address.data()) account.address.assign(parts.address);
+  const AccountRef parts = split_account_into(raw, account.address);
   account.device_id = parts.device_id;
   account.network_id = parts.network_id;
   return account;
@@ -400,8 +409,7 @@ Account normalize_account(std::string_view raw) {
 
 std::string normalize_address(std::string_view raw) {
   std::string out;
-  const std::string_view address = split_account(raw, out).address;
-  if (address.data() != out.data()) out.assign(address);
+  split_account_into(raw, out);
   return out;
 }
 
